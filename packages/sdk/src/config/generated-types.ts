@@ -1,0 +1,336 @@
+/* Generated from the JSON Schemas by scripts/generate-config-types.mjs. Do not edit by hand. */
+
+/**
+ * When a connection runs, in an IANA time zone (DST handled).
+ */
+export type Schedule = TimesPerDaySchedule | DaysOfWeekSchedule | DaysOfMonthSchedule | WeekdayOfMonthSchedule;
+/**
+ * @minItems 1
+ * @maxItems 48
+ *
+ * Items: A local time of day, HH:mm (24 hours).
+ */
+export type Times = string[];
+export type ExportMapping = PropertySource | SegmentsSource | TextSource | ProfileFieldSource;
+/**
+ * Segments to export, each optionally renamed; omitted means all the profile's segments.
+ *
+ * @minItems 1
+ * @maxItems 500
+ */
+export type SegmentSelection = {
+  segment: string;
+  as?: string;
+}[];
+/**
+ * One field mapping, for an import goal (member field → profile property) or an export goal (profile source → merge field).
+ */
+export type Mapping = ImportMapping | ExportMapping;
+
+/**
+ * Every schema of this file, by name.
+ */
+export interface ConfigSchemas {
+  connection?: Connection;
+  "import-goal"?: ImportGoal;
+  "export-goal"?: ExportGoal;
+  mapping?: Mapping;
+  schedule?: Schedule;
+  "notification-target"?: NotificationTarget;
+}
+/**
+ * A connection between the CDP and one external system: its consent objectives, credentials, schedule and goals.
+ */
+export interface Connection {
+  $schema?: string;
+  /**
+   * A short identifier: lowercase letters, digits, '-' and '_'.
+   */
+  id: string;
+  name: string;
+  description?: string;
+  /**
+   * @maxItems 50
+   */
+  labels?: string[];
+  /**
+   * A short identifier: lowercase letters, digits, '-' and '_'.
+   */
+  connector: string;
+  enabled: boolean;
+  /**
+   * Consent objectives: only profiles that consented to at least one of them are processed.
+   *
+   * @minItems 1
+   * @maxItems 50
+   */
+  objectives: string[];
+  /**
+   * Credentials, validated by the connector's own auth schema.
+   */
+  auth: {
+    [k: string]: unknown | undefined;
+  };
+  schedule?: Schedule;
+  /**
+   * @maxItems 10
+   */
+  notify?: NotificationTarget[];
+  /**
+   * @minItems 1
+   * @maxItems 50
+   */
+  goals: (ImportGoal | ExportGoal)[];
+}
+/**
+ * N runs a day, evenly spaced from a start time.
+ */
+export interface TimesPerDaySchedule {
+  type: "timesPerDay";
+  /**
+   * IANA time zone, e.g. Europe/Amsterdam.
+   */
+  timeZone: string;
+  timesPerDay: number;
+  /**
+   * A local time of day, HH:mm (24 hours).
+   */
+  start?: string;
+}
+export interface DaysOfWeekSchedule {
+  type: "daysOfWeek";
+  /**
+   * IANA time zone, e.g. Europe/Amsterdam.
+   */
+  timeZone: string;
+  /**
+   * @minItems 1
+   * @maxItems 7
+   */
+  days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+  at: Times;
+}
+export interface DaysOfMonthSchedule {
+  type: "daysOfMonth";
+  /**
+   * IANA time zone, e.g. Europe/Amsterdam.
+   */
+  timeZone: string;
+  /**
+   * @minItems 1
+   * @maxItems 31
+   */
+  days: number[];
+  /**
+   * Months (1-12) the schedule runs in; omitted means every month.
+   *
+   * @minItems 1
+   * @maxItems 12
+   */
+  months?: number[];
+  /**
+   * For a day a month lacks (e.g. 31 in April): skip that month, or run on its last day.
+   */
+  whenDayMissing?: "skip" | "lastDay";
+  at: Times;
+}
+/**
+ * E.g. the second Tuesday or the last Friday of each month.
+ */
+export interface WeekdayOfMonthSchedule {
+  type: "weekdayOfMonth";
+  /**
+   * IANA time zone, e.g. Europe/Amsterdam.
+   */
+  timeZone: string;
+  week: "first" | "second" | "third" | "fourth" | "last";
+  weekday: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+  at: Times;
+}
+/**
+ * Where a run summary is POSTed.
+ */
+export interface NotificationTarget {
+  type: "webhook";
+  url: string;
+  /**
+   * failure: only runs that did not succeed; always: every run.
+   */
+  on?: "failure" | "always";
+  signingSecret?: SecretRef;
+}
+/**
+ * Signs the body with HMAC-SHA256 in the X-CDP-Signature header.
+ */
+export interface SecretRef {
+  env: string;
+}
+/**
+ * Reads audience members and updates (or creates) profiles.
+ */
+export interface ImportGoal {
+  /**
+   * A short identifier: lowercase letters, digits, '-' and '_'.
+   */
+  id: string;
+  kind: "import";
+  name?: string;
+  enabled?: boolean;
+  /**
+   * @minItems 1
+   * @maxItems 50
+   */
+  audiences: {
+    id: string;
+    /**
+     * Create profiles for members that match none; otherwise only update existing ones.
+     */
+    createProfiles?: boolean;
+  }[];
+  /**
+   * @minItems 1
+   */
+  statuses?: ("subscribed" | "unsubscribed" | "pending" | "cleaned")[];
+  /**
+   * Only members carrying at least one of these tags.
+   *
+   * @minItems 1
+   * @maxItems 100
+   */
+  tags?: string[];
+  /**
+   * Unique-identifier profile property matched with the member's email.
+   */
+  identifier: string;
+  /**
+   * Property that collects the names of the audiences that enriched the profile.
+   */
+  saveAudiencesTo?: string;
+  /**
+   * @maxItems 200
+   */
+  mappings: ImportMapping[];
+}
+export interface ImportMapping {
+  /**
+   * Path of the member field, e.g. merge_fields.FNAME, email_address, status, tags, stats.avg_open_rate, location.country_code.
+   */
+  from: string;
+  /**
+   * A profile property name. No '$', '.', or prototype keys, so names can never act as query operators or object-prototype paths.
+   */
+  to: string;
+  /**
+   * set: replace; setIfEmpty: only when the profile has no value; add: add to the multi-value set; sum: add a number to the profile's number.
+   */
+  mode: "set" | "setIfEmpty" | "add" | "sum";
+}
+/**
+ * Sends the profiles of a segment to audiences as members.
+ */
+export interface ExportGoal {
+  /**
+   * A short identifier: lowercase letters, digits, '-' and '_'.
+   */
+  id: string;
+  kind: "export";
+  name?: string;
+  enabled?: boolean;
+  segment: string;
+  /**
+   * Only profiles at this stage of this lifecycle.
+   */
+  lifecycleStage?: {
+    lifecycle: string;
+    stage: string;
+  };
+  /**
+   * @minItems 1
+   * @maxItems 50
+   */
+  audiences: string[];
+  /**
+   * A profile property name. No '$', '.', or prototype keys, so names can never act as query operators or object-prototype paths.
+   */
+  identifier: string;
+  /**
+   * @maxItems 100
+   */
+  mappings: ExportMapping[];
+  /**
+   * Also send segments as member tags: all of the profile's segments, or a selection (optionally renamed).
+   */
+  segmentTags?: "all" | SegmentSelection;
+  /**
+   * Create members for profiles with no match; otherwise only update existing members.
+   */
+  createMembers?: boolean;
+  newMemberStatus?: "subscribed" | "pending";
+  /**
+   * Create merge fields the audience lacks (as text fields) before sending.
+   */
+  createMissingMergeFields?: boolean;
+  /**
+   * Keep the audience in sync with the segment by removing members not in it.
+   */
+  removeNonSegmentMembers?: {
+    action?: "archive" | "unsubscribe";
+    /**
+     * Removal brake: refuse to remove more than this share of the audience in one run unless forced.
+     */
+    maxRemovalShare?: number;
+  };
+  /**
+   * Mailchimp events that count as touchpoints for the profile's current lifecycle stage.
+   */
+  lifecycleThreshold?: {
+    /**
+     * @minItems 1
+     */
+    events: ("sent" | "open" | "click")[];
+  };
+  /**
+   * Members per batch call (Mailchimp allows 500).
+   */
+  batchSize?: number;
+}
+export interface PropertySource {
+  source: "property";
+  /**
+   * A profile property name. No '$', '.', or prototype keys, so names can never act as query operators or object-prototype paths.
+   */
+  property: string;
+  /**
+   * A Mailchimp merge tag: up to 10 uppercase letters, digits or '_'.
+   */
+  to: string;
+  separator?: string;
+}
+export interface SegmentsSource {
+  source: "segments";
+  select?: SegmentSelection;
+  /**
+   * A Mailchimp merge tag: up to 10 uppercase letters, digits or '_'.
+   */
+  to: string;
+  separator?: string;
+}
+export interface TextSource {
+  source: "text";
+  text: string;
+  /**
+   * A Mailchimp merge tag: up to 10 uppercase letters, digits or '_'.
+   */
+  to: string;
+}
+/**
+ * profileId, lifecycles (as lifecycle:stage), viewedInteractions or permissionLevel.
+ */
+export interface ProfileFieldSource {
+  source: "profileId" | "lifecycles" | "viewedInteractions" | "permissionLevel";
+  /**
+   * A Mailchimp merge tag: up to 10 uppercase letters, digits or '_'.
+   */
+  to: string;
+  separator?: string;
+}

@@ -1,0 +1,121 @@
+import type { Logger } from './ports/runtime-services.js';
+
+/** An audience (list) of the external system, as `cdp audiences` and `cdp test` show it. */
+export interface AudienceInfo {
+  id: string;
+  name: string;
+  memberCount: number;
+  /** Merge-field tags the audience defines. */
+  fields: { tag: string; name: string; type: string }[];
+  doubleOptIn?: boolean;
+}
+
+/** A member as read from the external system. */
+export interface SourceMember {
+  /** Stable member id (Mailchimp: MD5 of the lowercase email). */
+  id: string;
+  email?: string;
+  /** Changes whenever the member changes (Mailchimp: `last_changed`). */
+  version: string;
+  /** The raw member; mappings read their `from` paths here. */
+  fields: Record<string, unknown>;
+}
+
+export interface MemberQuery {
+  statuses: string[];
+  tags?: string[];
+  /** Only members changed after this instant. */
+  changedSince?: Date;
+}
+
+/** The member a profile becomes: what an export writes. */
+export interface MemberPayload {
+  memberId: string;
+  email: string;
+  mergeFields: Record<string, string>;
+  tags: string[];
+}
+
+export type MemberOutcome = 'created' | 'updated' | 'compliance' | 'failed' | 'skipped';
+
+export interface MemberResult {
+  memberId: string;
+  email: string;
+  outcome: MemberOutcome;
+  /** The external system's reason for a `compliance` or `failed` outcome. */
+  reason?: string;
+}
+
+export interface UpsertOptions {
+  createMembers: boolean;
+  newMemberStatus: 'subscribed' | 'pending';
+}
+
+/** A member currently in an audience, for membership sync. */
+export interface AudienceMember {
+  id: string;
+  email: string;
+  status: string;
+}
+
+export type RemovalAction = 'archive' | 'unsubscribe';
+
+export type ActivityEvent = 'sent' | 'open' | 'click';
+
+export interface MemberActivity {
+  memberId: string;
+  email: string;
+  event: ActivityEvent;
+  at: Date;
+}
+
+/** Reads members (import side). */
+export interface MemberSource {
+  readMembers(audienceId: string, query: MemberQuery): AsyncIterable<SourceMember[]>;
+}
+
+/** Writes members (export side). */
+export interface MemberDestination {
+  /** Merge fields the audience lacks among `tags`; with `create`, creates them first. */
+  ensureFields(audienceId: string, tags: string[], create: boolean): Promise<{ missing: string[]; created: string[] }>;
+  /** Creates or updates members; never changes an existing member's status. One result per payload. */
+  upsertMembers(audienceId: string, members: MemberPayload[], options: UpsertOptions): Promise<MemberResult[]>;
+  /** Every member of the audience that is not archived, in pages. */
+  listMembers(audienceId: string): AsyncIterable<AudienceMember[]>;
+  removeMembers(audienceId: string, members: AudienceMember[], action: RemovalAction): Promise<MemberResult[]>;
+  /** Activity events (sends, opens, clicks) since an instant, for touchpoint counting. */
+  readActivity(audienceId: string, since: Date | undefined, events: ActivityEvent[]): AsyncIterable<MemberActivity[]>;
+}
+
+/** Counters a session keeps for the run report. */
+export interface CallStats {
+  apiCalls: number;
+  retries: number;
+}
+
+/** A live, authenticated connection to the external system. */
+export interface ConnectorSession {
+  /** Verifies that the credentials work; throws InvalidCredentialsError otherwise. */
+  check(): Promise<void>;
+  audiences(): Promise<AudienceInfo[]>;
+  members: MemberSource & MemberDestination;
+  stats(): CallStats;
+  close(): Promise<void>;
+}
+
+/** What a connector gets from the host when it connects: never the container, only plain services. */
+export interface ConnectContext {
+  /** Reads a secret reference (`{ env: NAME }`); the value must never be logged. */
+  secret(ref: { env: string }): string;
+  logger: Logger;
+}
+
+/** A pluggable connector: its id, its auth schema and how to open a session. */
+export interface Connector<Auth = unknown> {
+  id: string;
+  title: string;
+  /** JSON Schema (draft 2020-12, with `$id`) of `connection.auth`. */
+  authSchema: object;
+  goalKinds: ('import' | 'export')[];
+  connect(auth: Auth, context: ConnectContext): Promise<ConnectorSession>;
+}

@@ -1,0 +1,53 @@
+import type { Profile, PropertyValue } from '../profile.js';
+
+/** How an import mapping writes a value into a multi-valued property. */
+export type WriteMode = 'set' | 'setIfEmpty' | 'add' | 'sum';
+
+/** One property write. For `sum`, `values` holds exactly one finite number. */
+export interface PropertyOp {
+  property: string;
+  mode: WriteMode;
+  values: PropertyValue[];
+}
+
+/** A change to one profile, applied atomically on the profile by the store. */
+export interface ProfilePatch {
+  profileId: string;
+  /** When set, a missing profile is created with these fields (and then the ops apply). */
+  createWith?: Pick<Profile, 'properties' | 'consent'> & Partial<Pick<Profile, 'segments'>>;
+  ops: PropertyOp[];
+  /**
+   * Exactly-once guard: if the profile already records `value` under `key` in `sourceVersions`, the whole
+   * patch is a no-op; otherwise the ops apply and the version is recorded in the same atomic update.
+   */
+  version?: { key: string; value: string };
+}
+
+export type PatchOutcome = 'created' | 'updated' | 'unchanged' | 'missing';
+
+export interface PatchResult {
+  profileId: string;
+  outcome: PatchOutcome;
+}
+
+export interface SegmentQuery {
+  segment: string;
+  /** Only profiles whose `updatedAt` is after this instant. */
+  changedSince?: Date;
+  /** Profiles per yielded batch. */
+  batchSize?: number;
+}
+
+/** Where profiles live. Implemented by the host (MongoDB store, in-memory store, or a CDP's own). */
+export interface ProfileStore {
+  /** Streams the segment's profiles in batches, in a stable order; memory stays flat as the segment grows. */
+  streamSegment(query: SegmentQuery): AsyncIterable<Profile[]>;
+  /** Profiles whose unique-identifier `property` holds one of `values` (exact match), in one round trip. */
+  findByIdentifier(property: string, values: string[]): Promise<Profile[]>;
+  findById(ids: string[]): Promise<Profile[]>;
+  /** Applies patches in bulk; every result is in the order of the input. */
+  applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]>;
+  /** Inserts or replaces whole profiles (loaders, tests, a CDP's own sync). */
+  upsertProfiles(profiles: Profile[]): Promise<void>;
+  count(query?: { segment?: string }): Promise<number>;
+}

@@ -1,0 +1,71 @@
+import type { RunReport } from '../report.js';
+
+/** What was last sent for one member of one audience by one export goal. */
+export interface SentRecord {
+  memberId: string;
+  profileId: string;
+  hash: string;
+  payload: unknown;
+  sentAt: Date;
+  /** The last permanent error for this member, if its last write failed. */
+  lastError?: string;
+}
+
+export type LockAnswer = { acquired: true } | { acquired: false; owner: string; since: Date; expiresAt: Date };
+
+export interface RunQuery {
+  connectionId: string;
+  limit?: number;
+  since?: Date;
+  until?: Date;
+}
+
+export type ExchangeDirection = 'imported' | 'exported';
+
+/** A touchpoint counter: profile × lifecycle stage × period (e.g. `2026-W48`, `2026-11`, `2026-Q4`). */
+export interface TouchpointKey {
+  profileId: string;
+  lifecycle: string;
+  stage: string;
+  period: string;
+}
+
+/** Connection state: everything a run needs to be incremental, resumable and exclusive. */
+export interface StateStore {
+  getWatermark(connectionId: string, goalId: string): Promise<Date | undefined>;
+  setWatermark(connectionId: string, goalId: string, at: Date): Promise<void>;
+
+  /** Last-sent records for these members (missing ones are absent from the map). */
+  getSent(connectionId: string, goalId: string, audienceId: string, memberIds: string[]): Promise<Map<string, SentRecord>>;
+  putSent(connectionId: string, goalId: string, audienceId: string, records: SentRecord[]): Promise<void>;
+  /** Forgets everything sent by a goal (a `--full` run). */
+  clearSent(connectionId: string, goalId: string): Promise<void>;
+
+  /** Opaque resume point of a goal; cleared when the goal completes. */
+  getCheckpoint<T = unknown>(connectionId: string, goalId: string): Promise<T | undefined>;
+  putCheckpoint(connectionId: string, goalId: string, checkpoint: unknown): Promise<void>;
+  clearCheckpoint(connectionId: string, goalId: string): Promise<void>;
+
+  /** Inserts or replaces a run by `runId`. */
+  saveRun(report: RunReport): Promise<void>;
+  /** Newest first. */
+  listRuns(query: RunQuery): Promise<RunReport[]>;
+
+  /** Adds profile ids to the set of unique profiles exchanged; repeated ids count once. */
+  addExchanged(connectionId: string, direction: ExchangeDirection, profileIds: string[]): Promise<void>;
+  countExchanged(connectionId: string, direction: ExchangeDirection): Promise<number>;
+
+  addTouchpoints(entries: { key: TouchpointKey; count: number }[]): Promise<void>;
+  getTouchpoints(keys: TouchpointKey[]): Promise<Map<string, number>>;
+
+  /** Takes the connection's run lock as a lease; refused while another owner's lease is live. */
+  acquireLock(connectionId: string, owner: string, leaseMs: number): Promise<LockAnswer>;
+  /** Extends the lease; false when the owner no longer holds it. */
+  renewLock(connectionId: string, owner: string, leaseMs: number): Promise<boolean>;
+  releaseLock(connectionId: string, owner: string): Promise<void>;
+}
+
+/** The map key `getTouchpoints` uses for a touchpoint key. */
+export function touchpointId(key: TouchpointKey): string {
+  return `${key.profileId}|${key.lifecycle}|${key.stage}|${key.period}`;
+}

@@ -1,0 +1,25 @@
+/** A value of a multi-valued profile property. */
+export type PropertyValue = string | number | boolean;
+
+/** A CDP profile, in the vocabulary of the design brief. */
+export interface Profile {
+  id: string;
+  /** Multi-valued properties: every property holds a list of values. */
+  properties: Record<string, PropertyValue[]>;
+  segments: string[];
+  lifecycles: LifecyclePosition[];
+  viewedInteractions: string[];
+  permissionLevel?: string;
+  consent: { objectives: string[] };
+  updatedAt: Date;
+  /**
+   * Member versions already applied by imports, keyed `goal:audience:member`. It makes `sum` exactly-once:
+   * a patch carrying a version that is already recorded here changes nothing.
+   */
+  sourceVersions?: Record<string, string>;
+}
+
+export interface LifecyclePosition {
+  lifecycle: string;
+  stage: string;
+}

@@ -1,0 +1,65 @@
+/** Why a profile or member was not written. */
+export type SkipReason = 'noIdentifier' | 'invalidIdentifier' | 'noConsent' | 'notInStage' | 'compliance' | 'threshold' | 'excluded' | 'notFound' | 'invalidValue';
+
+export interface RecordFailure {
+  /** The member's email or the profile id the failure belongs to. */
+  record: string;
+  reason: string;
+}
+
+/** What one goal did with one audience. */
+export interface AudienceReport {
+  audienceId: string;
+  selected: number;
+  created: number;
+  updated: number;
+  /** Skipped because the payload equals what was last sent (export) or the member version was already applied (import). */
+  unchanged: number;
+  removed: number;
+  skipped: Partial<Record<SkipReason, number>>;
+  failed: number;
+  /** The first failures with the external system's reason (capped; `failed` holds the full count). */
+  failures: RecordFailure[];
+  /** Values cut to the 255-character limit. */
+  truncated: number;
+  /** Merge fields the audience lacks (export), and those created for it. */
+  missingFields?: string[];
+  createdFields?: string[];
+  /** Set when membership sync was refused by the removal brake. */
+  brake?: { wouldRemove: number; audienceSize: number; maxShare: number };
+}
+
+export type GoalStatus = 'succeeded' | 'failed' | 'skipped';
+
+export interface GoalReport {
+  goalId: string;
+  kind: 'import' | 'export';
+  status: GoalStatus;
+  error?: string;
+  audiences: AudienceReport[];
+  apiCalls: number;
+  retries: number;
+  startedAt: Date;
+  durationMs: number;
+}
+
+export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed';
+export type RunTrigger = 'manual' | 'schedule';
+
+export interface RunReport {
+  runId: string;
+  connectionId: string;
+  trigger: RunTrigger;
+  dryRun: boolean;
+  status: RunStatus;
+  startedAt: Date;
+  endedAt?: Date;
+  goals: GoalReport[];
+  /** Unique profiles ever imported / exported through this connection. */
+  dataExchange: { imported: number; exported: number };
+  error?: string;
+}
+
+export function emptyAudienceReport(audienceId: string): AudienceReport {
+  return { audienceId, selected: 0, created: 0, updated: 0, unchanged: 0, removed: 0, skipped: {}, failed: 0, failures: [], truncated: 0 };
+}
