@@ -58,6 +58,12 @@ export interface StateStore {
   addTouchpoints(entries: { key: TouchpointKey; count: number }[]): Promise<void>;
   getTouchpoints(keys: TouchpointKey[]): Promise<Map<string, number>>;
 
+  /**
+   * Claims one scheduled run slot of a connection, atomically: the first caller gets true, every later one
+   * false. With several scheduler workers, this makes each scheduled run happen once.
+   */
+  claimScheduledSlot(connectionId: string, slot: Date): Promise<boolean>;
+
   /** Takes the connection's run lock as a lease; refused while another owner's lease is live. */
   acquireLock(connectionId: string, owner: string, leaseMs: number): Promise<LockAnswer>;
   /** Extends the lease; false when the owner no longer holds it. */
