@@ -7,3 +7,8 @@ export * from './ports/runtime-services.js';
 export * from './ports/state-store.js';
 export * from './profile.js';
 export * from './report.js';
+export * from './identifiers.js';
+export * from './consent.js';
+export * from './mapping/import-mapping.js';
+export * from './mapping/export-mapping.js';
+export * from './logging/logger.js';

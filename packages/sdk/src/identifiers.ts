@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+
+/** Longest address SMTP (RFC 5321) and Mailchimp accept; longest local part. */
+const MAX_EMAIL_LENGTH = 254;
+const MAX_LOCAL_LENGTH = 64;
+const MAX_LABEL_LENGTH = 63;
+
+/** Dot-atom characters of RFC 5322, ASCII only: Mailchimp refuses non-ASCII local parts. */
+const LOCAL_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+$/;
+/** A domain label: letters (internationalised domains allowed), digits, inner hyphens. */
+const DOMAIN_LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?$/u;
+
+/** The form every email is compared, stored and hashed in: NFC, trimmed, lowercase. */
+export function normalizeEmail(email: string): string {
+  return email.normalize('NFC').trim().toLowerCase();
+}
+
+/**
+ * Whether Mailchimp would accept the (normalised) address: one '@', a dot-atom local part, a domain of at
+ * least two labels with an alphabetic top level, no whitespace, within the length limits.
+ */
+export function isValidEmail(normalized: string): boolean {
+  if (normalized.length > MAX_EMAIL_LENGTH) return false;
+  const parts = normalized.split('@');
+  if (parts.length !== 2) return false;
+  const [local, domain] = parts;
+  return isValidLocalPart(local) && isValidDomain(domain);
+}
+
+function isValidLocalPart(local: string): boolean {
+  return local.length > 0 && local.length <= MAX_LOCAL_LENGTH && local.split('.').every((atom) => LOCAL_ATOM.test(atom));
+}
+
+function isValidDomain(domain: string): boolean {
+  const labels = domain.split('.');
+  if (labels.length < 2) return false;
+  const topLevel = labels[labels.length - 1];
+  return (
+    labels.every((label) => label.length <= MAX_LABEL_LENGTH && DOMAIN_LABEL.test(label)) &&
+    topLevel.length >= 2 &&
+    !/^\d+$/.test(topLevel)
+  );
+}
+
+/** Mailchimp's member id: hex MD5 of the normalised email. */
+export function subscriberHash(email: string): string {
+  return createHash('md5').update(normalizeEmail(email), 'utf8').digest('hex');
+}

@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import type { ExportGoal, ExportMapping, SegmentSelection } from '../config/generated-types.js';
+import type { MemberPayload } from '../connector.js';
+import { normalizeEmail, subscriberHash } from '../identifiers.js';
+import type { Profile } from '../profile.js';
+import { propertyValues } from './properties.js';
+
+/** Longest merge-field value, in characters (Mailchimp truncates text fields there). */
+export const MAX_FIELD_LENGTH = 255;
+/** Longest Mailchimp tag name. */
+export const MAX_TAG_LENGTH = 100;
+const DEFAULT_SEPARATOR = ', ';
+
+/**
+ * Cuts `value` to `max` characters counted as code points, so a surrogate pair (an emoji) counts as one and
+ * is never split.
+ */
+export function truncateText(value: string, max: number = MAX_FIELD_LENGTH): { value: string; truncated: boolean } {
+  // A string's UTF-16 length is never below its code-point count: the short case needs no scan.
+  if (value.length <= max) return { value, truncated: false };
+  const codePoints = Array.from(value);
+  if (codePoints.length <= max) return { value, truncated: false };
+  return { value: codePoints.slice(0, max).join(''), truncated: true };
+}
+
+/**
+ * The member a profile becomes for an export goal. `truncated` counts the merge-field values cut to
+ * MAX_FIELD_LENGTH; tags are cut to MAX_TAG_LENGTH without being counted.
+ */
+export function buildMemberPayload(
+  profile: Profile,
+  goal: Pick<ExportGoal, 'mappings' | 'segmentTags'>,
+  email: string,
+): { payload: MemberPayload; truncated: number } {
+  const mergeFields: Record<string, string> = {};
+  let truncated = 0;
+  for (const mapping of goal.mappings) {
+    const cut = truncateText(mergeFieldValue(profile, mapping));
+    mergeFields[mapping.to] = cut.value;
+    if (cut.truncated) truncated += 1;
+  }
+  const payload: MemberPayload = {
+    memberId: subscriberHash(email),
+    email: normalizeEmail(email),
+    mergeFields,
+    tags: segmentTags(profile, goal.segmentTags),
+  };
+  return { payload, truncated };
+}
+
+function mergeFieldValue(profile: Profile, mapping: ExportMapping): string {
+  switch (mapping.source) {
+    case 'text':
+      return mapping.text;
+    case 'profileId':
+      return profile.id;
+    case 'permissionLevel':
+      return profile.permissionLevel ?? '';
+    case 'property':
+      return join((propertyValues(profile.properties, mapping.property) ?? []).map(String), mapping.separator);
+    case 'segments':
+      return join(selectSegments(profile.segments, mapping.select), mapping.separator);
+    case 'lifecycles':
+      return join(
+        profile.lifecycles.map(({ lifecycle, stage }) => `${lifecycle}:${stage}`),
+        mapping.separator,
+      );
+    case 'viewedInteractions':
+      return join(profile.viewedInteractions, mapping.separator);
+  }
+}
+
+function join(values: string[], separator: string = DEFAULT_SEPARATOR): string {
+  return values.join(separator);
+}
+
+/**
+ * The profile's segments as exported names: all of them, or those of the selection the profile is in (in
+ * selection order, renamed by `as`). Names are unique.
+ */
+function selectSegments(segments: string[], selection?: SegmentSelection): string[] {
+  if (!selection) return [...new Set(segments)];
+  const member = new Set(segments);
+  const names = selection.filter(({ segment }) => member.has(segment)).map(({ segment, as }) => as ?? segment);
+  return [...new Set(names)];
+}
+
+function segmentTags(profile: Profile, tags: ExportGoal['segmentTags']): string[] {
+  if (!tags) return [];
+  const names = selectSegments(profile.segments, tags === 'all' ? undefined : tags);
+  return [...new Set(names.map((name) => truncateText(name, MAX_TAG_LENGTH).value))];
+}
+
+/**
+ * A stable fingerprint of a payload (SHA-1 hex): independent of object key order and of tag order, which
+ * carries no meaning for the member.
+ */
+export function payloadHash(payload: MemberPayload): string {
+  const canonical = { ...payload, tags: [...payload.tags].sort() };
+  return createHash('sha1').update(canonicalJson(canonical), 'utf8').digest('hex');
+}
+
+/** JSON with object keys sorted at every depth. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
