@@ -1,0 +1,53 @@
+import type { Connection } from '../config/generated-types.js';
+import type { ConnectorSession } from '../connector.js';
+import type { Catalog } from '../ports/catalog.js';
+import type { ProfileStore } from '../ports/profile-store.js';
+import type { Clock, Logger } from '../ports/runtime-services.js';
+import type { StateStore } from '../ports/state-store.js';
+import type { AudienceReport } from '../report.js';
+
+/** Progress of one goal, for progress bars and log lines. */
+export interface GoalProgress {
+  goalId: string;
+  audienceId?: string;
+  phase: 'read' | 'write' | 'remove';
+  /** Records handled so far in this phase. */
+  done: number;
+  /** Records expected in this phase, when known. */
+  total?: number;
+}
+
+export interface RunOptions {
+  /** Count what a run would do, write nothing (neither to the external system nor to the stores). */
+  dryRun?: boolean;
+  /** Ignore watermarks and last-sent payloads: consider and send everything. */
+  full?: boolean;
+  /** Override the removal brake. */
+  force?: boolean;
+  /** Only these goals. */
+  goalIds?: string[];
+  onProgress?: (progress: GoalProgress) => void;
+}
+
+/** Everything one goal run needs: plain services, never the container. */
+export interface GoalContext {
+  connection: Connection;
+  session: ConnectorSession;
+  profiles: ProfileStore;
+  state: StateStore;
+  catalog: Catalog;
+  clock: Clock;
+  logger: Logger;
+  options: RunOptions;
+  /** Aborted when the run lost its lock; goals stop between batches. */
+  signal: AbortSignal;
+}
+
+/** What a goal run produced: its audience reports, and the error that stopped it, if any. */
+export interface GoalOutcome {
+  audiences: AudienceReport[];
+  error?: unknown;
+}
+
+/** At most this many failures are listed per audience in a report; the counters stay exact. */
+export const MAX_LISTED_FAILURES = 100;

@@ -1,0 +1,164 @@
+import type { ImportGoal } from '../config/generated-types.js';
+import type { SourceMember } from '../connector.js';
+import { hasConsent } from '../consent.js';
+import { CdpError } from '../errors.js';
+import { isValidEmail, normalizeEmail } from '../identifiers.js';
+import { buildImportOps } from '../mapping/import-mapping.js';
+import type { ProfilePatch, PropertyOp } from '../ports/profile-store.js';
+import type { Profile } from '../profile.js';
+import { AudienceTally } from './audience-tally.js';
+import type { GoalContext, GoalOutcome } from './goal-context.js';
+
+/**
+ * `since_last_changed` is re-read from a little before the watermark: a member version applied twice
+ * changes nothing (the version guard), while a member missed at the boundary would be lost.
+ */
+export const IMPORT_OVERLAP_MS = 60_000;
+
+/** Resume point: audiences already imported by an interrupted run, and when that run started. */
+interface ImportCheckpoint {
+  startedAt: string;
+  completed: string[];
+}
+
+type Audience = ImportGoal['audiences'][number];
+
+/** Runs an import goal: members of each audience update (or create) the profiles they match. */
+export async function runImportGoal(ctx: GoalContext, goal: ImportGoal): Promise<GoalOutcome> {
+  const tallies = new Map(goal.audiences.map((audience) => [audience.id, new AudienceTally(audience.id)]));
+  const reports = () => [...tallies.values()].map((tally) => tally.report);
+  try {
+    await importInto(ctx, goal, tallies);
+    return { audiences: reports() };
+  } catch (error) {
+    return { audiences: reports(), error };
+  }
+}
+
+async function importInto(ctx: GoalContext, goal: ImportGoal, tallies: Map<string, AudienceTally>): Promise<void> {
+  const { connection, state, options } = ctx;
+  const checkpoint = options.dryRun ? undefined : await state.getCheckpoint<ImportCheckpoint>(connection.id, goal.id);
+  // A resumed run keeps the interrupted run's start, so the watermark never skips what changed meanwhile.
+  const startedAt = checkpoint ? new Date(checkpoint.startedAt) : ctx.clock.now();
+  const completed = new Set(checkpoint?.completed ?? []);
+  const watermark = options.full ? undefined : await state.getWatermark(connection.id, goal.id);
+  const changedSince = watermark && new Date(watermark.getTime() - IMPORT_OVERLAP_MS);
+  const names = new Map((await ctx.session.audiences()).map((a) => [a.id, a.name]));
+
+  for (const audience of goal.audiences) {
+    if (completed.has(audience.id)) continue;
+    const audienceName = names.get(audience.id);
+    if (audienceName === undefined) throw new CdpError('unknown_audience', `audience ${audience.id} does not exist or is not visible to this API key`);
+    const query = { statuses: goal.statuses ?? ['subscribed'], tags: goal.tags, changedSince };
+    let done = 0;
+    for await (const members of ctx.session.members.readMembers(audience.id, query)) {
+      if (ctx.signal.aborted) throw new CdpError('lock_lost', 'the run lost its lock; stopped between pages');
+      await importPage(ctx, goal, audience, audienceName, members, tallies.get(audience.id)!);
+      done += members.length;
+      options.onProgress?.({ goalId: goal.id, audienceId: audience.id, phase: 'read', done });
+    }
+    completed.add(audience.id);
+    if (!options.dryRun) await state.putCheckpoint(connection.id, goal.id, { startedAt: startedAt.toISOString(), completed: [...completed] });
+  }
+  if (!options.dryRun) {
+    await state.setWatermark(connection.id, goal.id, startedAt);
+    await state.clearCheckpoint(connection.id, goal.id);
+  }
+}
+
+async function importPage(
+  ctx: GoalContext,
+  goal: ImportGoal,
+  audience: Audience,
+  audienceName: string,
+  members: SourceMember[],
+  tally: AudienceTally,
+): Promise<void> {
+  const withEmail: { member: SourceMember; email: string }[] = [];
+  for (const member of members) {
+    tally.report.selected++;
+    if (!member.email?.trim()) tally.skip('noIdentifier');
+    else if (!isValidEmail(normalizeEmail(member.email))) tally.skip('invalidIdentifier');
+    else withEmail.push({ member, email: normalizeEmail(member.email) });
+  }
+  const profiles = await profilesByEmail(ctx, goal.identifier, withEmail);
+
+  const patches: ProfilePatch[] = [];
+  for (const { member, email } of withEmail) {
+    const profile = profiles.get(email);
+    const version = { key: `${goal.id}:${audience.id}:${member.id}`, value: member.version };
+    if (profile && !hasConsent(profile, ctx.connection.objectives)) {
+      tally.skip('noConsent');
+      continue;
+    }
+    if (profile?.sourceVersions?.[version.key] === version.value) {
+      tally.report.unchanged++;
+      continue;
+    }
+    if (!profile && !audience.createProfiles) {
+      tally.skip('notFound');
+      continue;
+    }
+    // Subscribing to the audience is the opt-in a new profile's consent rests on; other statuses are not.
+    if (!profile && member.fields.status !== 'subscribed') {
+      tally.skip('noConsent');
+      continue;
+    }
+    const ops = memberOps(goal, member, audienceName, tally);
+    patches.push(
+      profile
+        ? { profileId: profile.id, ops, version }
+        : {
+            profileId: `${ctx.connection.connector}-${member.id}`,
+            createWith: { properties: { [goal.identifier]: [email] }, consent: { objectives: [...ctx.connection.objectives] } },
+            ops,
+            version,
+          },
+    );
+  }
+  if (patches.length === 0) return;
+  if (ctx.options.dryRun) {
+    const creates = patches.filter((patch) => patch.createWith).length;
+    tally.report.created += creates;
+    tally.report.updated += patches.length - creates;
+    return;
+  }
+  const results = await ctx.profiles.applyPatches(patches);
+  const imported: string[] = [];
+  for (const result of results) {
+    if (result.outcome === 'created') tally.report.created++;
+    else if (result.outcome === 'updated') tally.report.updated++;
+    else if (result.outcome === 'unchanged') tally.report.unchanged++;
+    else tally.skip('notFound');
+    if (result.outcome === 'created' || result.outcome === 'updated') imported.push(result.profileId);
+  }
+  if (imported.length > 0) await ctx.state.addExchanged(ctx.connection.id, 'imported', imported);
+}
+
+/** The page's profiles by normalised email, in one store round trip. */
+async function profilesByEmail(
+  ctx: GoalContext,
+  identifier: string,
+  members: { member: SourceMember; email: string }[],
+): Promise<Map<string, Profile>> {
+  if (members.length === 0) return new Map();
+  // Profiles may hold the address as typed; look up the raw form as well as the normalised one.
+  const values = new Set(members.flatMap(({ member, email }) => [email, member.email!.trim()]));
+  const found = await ctx.profiles.findByIdentifier(identifier, [...values]);
+  const byEmail = new Map<string, Profile>();
+  for (const profile of found) {
+    for (const value of profile.properties[identifier] ?? []) {
+      if (typeof value === 'string' && !byEmail.has(normalizeEmail(value))) byEmail.set(normalizeEmail(value), profile);
+    }
+  }
+  return byEmail;
+}
+
+function memberOps(goal: ImportGoal, member: SourceMember, audienceName: string, tally: AudienceTally): PropertyOp[] {
+  const { ops, rejected } = buildImportOps(goal.mappings, member.fields);
+  for (const { to, reason } of rejected) {
+    tally.skip('invalidValue', { record: member.email!, reason: `${to}: ${reason}` });
+  }
+  if (goal.saveAudiencesTo) ops.push({ property: goal.saveAudiencesTo, mode: 'add', values: [audienceName] });
+  return ops;
+}
