@@ -12,3 +12,4 @@ export * from './consent.js';
 export * from './mapping/import-mapping.js';
 export * from './mapping/export-mapping.js';
 export * from './logging/logger.js';
+export * from './engine/index.js';
