@@ -1,3 +1,4 @@
+import type { Connection } from '../config/generated-types.js';
 import type { RunReport } from '../report.js';
 
 export interface Clock {
@@ -13,7 +14,7 @@ export interface Logger {
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
 }
 
-/** Sends run summaries to the connection's notification targets. */
+/** Sends run summaries to the connection's notification targets (`connection.notify`). */
 export interface Notifier {
-  notify(report: RunReport): Promise<void>;
+  notify(connection: Connection, report: RunReport): Promise<void>;
 }
