@@ -189,6 +189,7 @@ export interface ImportGoal {
   }[];
   /**
    * @minItems 1
+   * @maxItems 4
    */
   statuses?: ("subscribed" | "unsubscribed" | "pending" | "cleaned")[];
   /**
@@ -286,6 +287,7 @@ export interface ExportGoal {
   lifecycleThreshold?: {
     /**
      * @minItems 1
+     * @maxItems 3
      */
     events: ("sent" | "open" | "click")[];
   };
