@@ -1,0 +1,47 @@
+import 'reflect-metadata';
+import { createLogger, systemClock, type Catalog, type Clock, type Connector, type Logger, type Notifier, type ProfileStore, type StateStore } from '@cdp/sdk';
+import { Container } from 'inversify';
+import type { ConnectionSource } from './connection-source.js';
+import { RunService } from './run-service.js';
+import { environmentSecrets, type SecretResolver } from './secrets.js';
+import { TOKENS } from './tokens.js';
+import { WebhookNotifier } from './webhook-notifier.js';
+
+/** What a host provides; everything else has a default it may override. */
+export interface HostBindings {
+  profiles: ProfileStore;
+  state: StateStore;
+  catalog: Catalog;
+  connections: ConnectionSource;
+  connectors: Connector[];
+  clock?: Clock;
+  logger?: Logger;
+  secrets?: SecretResolver;
+  notifier?: Notifier;
+}
+
+/**
+ * The composition root: the only place where ports and connectors are bound. A CDP embeds the framework by
+ * passing its own implementations here, then asks the container for the RunService.
+ */
+export function createContainer(host: HostBindings): Container {
+  const container = new Container();
+  const secrets = host.secrets ?? environmentSecrets();
+  const logger = host.logger ?? createLogger({ secrets: () => secrets.values() });
+  container.bind(TOKENS.ProfileStore).toConstantValue(host.profiles);
+  container.bind(TOKENS.StateStore).toConstantValue(host.state);
+  container.bind(TOKENS.Catalog).toConstantValue(host.catalog);
+  container.bind(TOKENS.ConnectionSource).toConstantValue(host.connections);
+  container.bind(TOKENS.Clock).toConstantValue(host.clock ?? systemClock);
+  container.bind(TOKENS.Secrets).toConstantValue(secrets);
+  container.bind(TOKENS.Logger).toConstantValue(logger);
+  container.bind(TOKENS.Notifier).toConstantValue(host.notifier ?? new WebhookNotifier(secrets, logger));
+  for (const connector of host.connectors) container.bind(TOKENS.Connector).toConstantValue(connector);
+  container.bind(RunService).toSelf().inSingletonScope();
+  return container;
+}
+
+/** The run service of a freshly composed container. */
+export function createRunService(host: HostBindings): RunService {
+  return createContainer(host).get(RunService);
+}
