@@ -1,0 +1,4 @@
+/** Contract suites every store implementation runs: the in-memory reference and the MongoDB stores alike. */
+export { describeProfileStoreContract, makeProfile, type OpenedProfileStore } from './profile-store-contract.js';
+export { describeStateStoreContract, type OpenedStateStore } from './state-store-contract.js';
+export { TestClock } from './test-clock.js';
