@@ -1,0 +1,1 @@
+export { nextRuns, NEXT_RUNS_HORIZON_YEARS } from './next-runs.js';
