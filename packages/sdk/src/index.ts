@@ -13,3 +13,4 @@ export * from './mapping/import-mapping.js';
 export * from './mapping/export-mapping.js';
 export * from './logging/logger.js';
 export * from './engine/index.js';
+export * from './schedule/index.js';
