@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import type { Connector } from '@cdp/sdk';
+import { resolveCredentials } from './credentials.js';
+import type { MailchimpAuth } from './generated-types.js';
+import { MAX_IN_FLIGHT_PER_KEY } from './key-limiter.js';
+import type { RetryPolicy } from './requests.js';
+import { openSession } from './session.js';
+
+export interface MailchimpConnectorOptions {
+  /** Requests in flight per API key for this connector's sessions; 1 to 10 (Mailchimp's limit), default 10. */
+  maxInFlight?: number;
+  /** Milliseconds before a request is abandoned (and retried); default 30 000. */
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { maxRetries: 6, baseDelayMs: 500, maxDelayMs: 30_000 };
+
+const authSchema: object = JSON.parse(readFileSync(new URL('../schemas/auth.schema.json', import.meta.url), 'utf8'));
+
+/** The Mailchimp connector with its own limits; `mailchimpConnector` is the default one. */
+export function createMailchimpConnector(options: MailchimpConnectorOptions = {}): Connector<MailchimpAuth> {
+  const maxInFlight = options.maxInFlight ?? MAX_IN_FLIGHT_PER_KEY;
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1 || maxInFlight > MAX_IN_FLIGHT_PER_KEY) {
+    throw new RangeError(`maxInFlight must be an integer from 1 to ${MAX_IN_FLIGHT_PER_KEY}, got ${maxInFlight}`);
+  }
+  const sessionOptions = { maxInFlight, timeoutMs: options.timeoutMs ?? 30_000, retry: { ...DEFAULT_RETRY, ...options.retry } };
+  return {
+    id: 'mailchimp',
+    title: 'Mailchimp',
+    authSchema,
+    goalKinds: ['import', 'export'],
+    async connect(auth, context) {
+      return openSession(resolveCredentials(auth, context), sessionOptions, context.logger);
+    },
+  };
+}
+
+export const mailchimpConnector: Connector<MailchimpAuth> = createMailchimpConnector();

@@ -1,0 +1,138 @@
+import type { AudienceMember, MemberPayload, MemberResult, RemovalAction, UpsertOptions } from '@cdp/sdk';
+import { MailchimpApiError } from './failures.js';
+import type { BatchError, BatchResponse, MailchimpMember } from './mailchimp-types.js';
+import type { MailchimpRequests } from './requests.js';
+import { normaliseEmail } from './subscriber-hash.js';
+
+/** Batch subscribe takes at most 500 members per call. */
+export const BATCH_LIMIT = 500;
+
+/** Statuses Mailchimp keeps for compliance: such members are never re-subscribed. */
+const COMPLIANCE_STATUSES = new Set(['unsubscribed', 'cleaned']);
+
+interface BatchItem {
+  email_address: string;
+  status?: string;
+  merge_fields?: Record<string, string>;
+  tags?: string[];
+}
+
+/**
+ * Creates or updates members without ever changing an existing member's status. With `createMembers`, a
+ * create-only call (update_existing false, status = newMemberStatus) comes first: new members are created,
+ * existing ones come back as ERROR_CONTACT_EXISTS untouched. Those, or every member without `createMembers`,
+ * then get one update call that carries no status, so no confirmation is sent again and nobody is re-subscribed.
+ */
+export async function upsertMembers(
+  requests: MailchimpRequests,
+  audienceId: string,
+  payloads: MemberPayload[],
+  options: UpsertOptions,
+): Promise<MemberResult[]> {
+  const outcomes = new Map<string, Omit<MemberResult, 'memberId' | 'email'>>();
+  let existing = payloads;
+  if (options.createMembers) {
+    const response = await batchSubscribe(requests, audienceId, payloads.map((p) => toItem(p, options.newMemberStatus)), false);
+    for (const member of response.new_members) outcomes.set(key(member.email_address), { outcome: 'created' });
+    const exists = new Set<string>();
+    for (const error of response.errors) {
+      if (error.error_code === 'ERROR_CONTACT_EXISTS') exists.add(key(error.email_address));
+      else outcomes.set(key(error.email_address), { outcome: 'failed', reason: describe(error) });
+    }
+    existing = payloads.filter((p) => exists.has(key(p.email)));
+  }
+  if (existing.length > 0) {
+    const response = await batchSubscribe(requests, audienceId, existing.map((p) => toItem(p)), true);
+    for (const member of [...response.updated_members, ...response.new_members]) outcomes.set(key(member.email_address), updateOutcome(member));
+    for (const error of response.errors) {
+      outcomes.set(key(error.email_address), options.createMembers || isFieldError(error) ? { outcome: 'failed', reason: describe(error) } : { outcome: 'skipped', reason: 'not a member' });
+    }
+  }
+  return payloads.map((p) => ({
+    memberId: p.memberId,
+    email: p.email,
+    ...(outcomes.get(key(p.email)) ?? { outcome: 'failed', reason: 'Mailchimp returned no result for this member' }),
+  }));
+}
+
+/** Archives (DELETE, one call per member) or unsubscribes (batch subscribe with status unsubscribed) members. */
+export async function removeMembers(
+  requests: MailchimpRequests,
+  audienceId: string,
+  members: AudienceMember[],
+  action: RemovalAction,
+): Promise<MemberResult[]> {
+  return action === 'archive' ? archive(requests, audienceId, members) : unsubscribe(requests, audienceId, members);
+}
+
+async function archive(requests: MailchimpRequests, audienceId: string, members: AudienceMember[]): Promise<MemberResult[]> {
+  // All at once: the key's slots keep the number in flight within Mailchimp's limit.
+  return Promise.all(
+    members.map(async ({ id, email }): Promise<MemberResult> => {
+      try {
+        await requests.call('DELETE /lists/{list_id}/members/{subscriber_hash}', (client) => client.lists.deleteListMember(audienceId, id));
+        return { memberId: id, email, outcome: 'updated' };
+      } catch (error) {
+        // 405: Mailchimp cannot archive cleaned, pending or already archived members.
+        if (error instanceof MailchimpApiError && error.status === 404) return { memberId: id, email, outcome: 'skipped', reason: 'not a member' };
+        if (error instanceof MailchimpApiError) return { memberId: id, email, outcome: 'failed', reason: `${error.title}: ${error.detail}` };
+        throw error;
+      }
+    }),
+  );
+}
+
+async function unsubscribe(requests: MailchimpRequests, audienceId: string, members: AudienceMember[]): Promise<MemberResult[]> {
+  const items = members.map((m) => ({ email_address: m.email, status: 'unsubscribed' }));
+  const response = await batchSubscribe(requests, audienceId, items, true);
+  const failures = new Map(response.errors.map((error) => [key(error.email_address), describe(error)]));
+  return members.map(({ id, email }): MemberResult => {
+    const reason = failures.get(key(email));
+    return reason === undefined ? { memberId: id, email, outcome: 'updated' } : { memberId: id, email, outcome: 'failed', reason };
+  });
+}
+
+/** POST /lists/{list_id} in calls of at most 500 members, their answers joined. */
+async function batchSubscribe(requests: MailchimpRequests, audienceId: string, items: BatchItem[], updateExisting: boolean): Promise<BatchResponse> {
+  const joined: BatchResponse = { new_members: [], updated_members: [], errors: [] };
+  for (let start = 0; start < items.length; start += BATCH_LIMIT) {
+    const members = items.slice(start, start + BATCH_LIMIT);
+    const response = await requests.call<BatchResponse>('POST /lists/{list_id}', (client) =>
+      client.lists.batchListMembers(audienceId, { members, update_existing: updateExisting }),
+    );
+    joined.new_members.push(...response.new_members);
+    joined.updated_members.push(...response.updated_members);
+    joined.errors.push(...response.errors);
+  }
+  return joined;
+}
+
+function toItem(payload: MemberPayload, status?: string): BatchItem {
+  return {
+    email_address: payload.email,
+    ...(status ? { status } : {}),
+    merge_fields: payload.mergeFields,
+    ...(payload.tags.length > 0 ? { tags: payload.tags } : {}),
+  };
+}
+
+function updateOutcome(member: MailchimpMember): Omit<MemberResult, 'memberId' | 'email'> {
+  if (COMPLIANCE_STATUSES.has(member.status)) {
+    return { outcome: 'compliance', reason: `member is ${member.status} in Mailchimp and is never re-subscribed` };
+  }
+  if (member.status === 'archived') return { outcome: 'skipped', reason: 'archived in Mailchimp' };
+  return { outcome: 'updated' };
+}
+
+/** A merge-field value Mailchimp refused, for a member that does exist. */
+function isFieldError(error: BatchError): boolean {
+  return Boolean(error.field) && error.field !== 'status' && error.field !== 'email_address';
+}
+
+function describe(error: BatchError): string {
+  return error.field_message ? `${error.error} (${error.field}: ${error.field_message})` : error.error;
+}
+
+function key(email: string | undefined): string {
+  return normaliseEmail(email ?? '');
+}
