@@ -1,7 +1,7 @@
 const MASK = '***';
 
 /** A Mailchimp API key: 32 hex digits, '-', and the data center (us21, eu1…). */
-const MAILCHIMP_KEY = /\b[0-9a-f]{32}-[a-z]{2,4}\d{1,3}\b/gi;
+const MAILCHIMP_KEY = /[0-9a-f]{32}-[a-z]{2,4}\d{1,3}/gi;
 /** Credentials of an HTTP Authorization header, e.g. in a dumped request. */
 const AUTHORIZATION = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
 
