@@ -1,0 +1,160 @@
+import { applyOps } from '../mapping/import-mapping.js';
+import type { PatchOutcome, PatchResult, ProfilePatch, ProfileStore, SegmentQuery } from '../ports/profile-store.js';
+import { systemClock, type Clock } from '../ports/runtime-services.js';
+import type { Profile, PropertyValue } from '../profile.js';
+import { cloneProfile } from './clone-profile.js';
+
+const DEFAULT_BATCH_SIZE = 500;
+
+/**
+ * The reference ProfileStore, held in process memory. Segments are indexed as profiles are written;
+ * an identifier property gets a value index the first time it is looked up, kept current from then on.
+ */
+export class InMemoryProfileStore implements ProfileStore {
+  private readonly profiles = new Map<string, Profile>();
+  /** Segment → ids of its profiles, in the order they joined (the stable streaming order). */
+  private readonly segmentMembers = new Map<string, Set<string>>();
+  /** Property → string value → ids of profiles holding it. */
+  private readonly identifierIndexes = new Map<string, Map<string, Set<string>>>();
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  async *streamSegment(query: SegmentQuery): AsyncIterable<Profile[]> {
+    const batchSize = query.batchSize ?? DEFAULT_BATCH_SIZE;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+    const changedSince = query.changedSince?.getTime();
+    // Walks the live index lazily: only one batch of copies exists at a time.
+    let batch: Profile[] = [];
+    for (const id of this.segmentMembers.get(query.segment) ?? []) {
+      const profile = this.profiles.get(id);
+      if (!profile || (changedSince !== undefined && profile.updatedAt.getTime() <= changedSince)) continue;
+      batch.push(cloneProfile(profile));
+      if (batch.length === batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  async findByIdentifier(property: string, values: string[]): Promise<Profile[]> {
+    const index = this.identifierIndex(property);
+    const ids = new Set(values.flatMap((value) => [...(index.get(value) ?? [])]));
+    return this.copiesOf(ids);
+  }
+
+  async findById(ids: string[]): Promise<Profile[]> {
+    return this.copiesOf(new Set(ids));
+  }
+
+  /** Stages every patch first and stores the results together, so a patch that throws changes nothing. */
+  async applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {
+    const now = this.clock.now();
+    const staged = new Map<string, Profile>();
+    const results = patches.map((patch) => {
+      const current = staged.get(patch.profileId) ?? this.profiles.get(patch.profileId);
+      const { outcome, next } = patchProfile(current, patch, now);
+      if (next) staged.set(patch.profileId, next);
+      return { profileId: patch.profileId, outcome };
+    });
+    for (const profile of staged.values()) this.write(cloneProfile(profile));
+    return results;
+  }
+
+  async upsertProfiles(profiles: Profile[]): Promise<void> {
+    for (const profile of profiles) this.write(cloneProfile(profile));
+  }
+
+  async count(query: { segment?: string } = {}): Promise<number> {
+    if (query.segment === undefined) return this.profiles.size;
+    return this.segmentMembers.get(query.segment)?.size ?? 0;
+  }
+
+  private copiesOf(ids: Iterable<string>): Profile[] {
+    const found: Profile[] = [];
+    for (const id of ids) {
+      const profile = this.profiles.get(id);
+      if (profile) found.push(cloneProfile(profile));
+    }
+    return found;
+  }
+
+  /** Stores a profile the store owns and brings every index in line with it. */
+  private write(profile: Profile): void {
+    const previous = this.profiles.get(profile.id);
+    this.profiles.set(profile.id, profile);
+    updateIndex(this.segmentMembers, profile.id, previous?.segments ?? [], profile.segments);
+    for (const [property, index] of this.identifierIndexes) {
+      updateIndex(index, profile.id, stringValues(previous, property), stringValues(profile, property));
+    }
+  }
+
+  private identifierIndex(property: string): Map<string, Set<string>> {
+    let index = this.identifierIndexes.get(property);
+    if (!index) {
+      index = new Map();
+      for (const profile of this.profiles.values()) updateIndex(index, profile.id, [], stringValues(profile, property));
+      this.identifierIndexes.set(property, index);
+    }
+    return index;
+  }
+}
+
+/** What one patch does to the profile as it currently stands (`next` is set when something must be stored). */
+function patchProfile(current: Profile | undefined, patch: ProfilePatch, now: Date): { outcome: PatchOutcome; next?: Profile } {
+  const { version, createWith } = patch;
+  const base = current ?? (createWith ? createdProfile(patch.profileId, createWith, now) : undefined);
+  if (!base) return { outcome: 'missing' };
+  if (current && version && current.sourceVersions?.[version.key] === version.value) return { outcome: 'unchanged' };
+
+  const applied = applyOps(base, patch.ops);
+  const changed = !current || !sameProperties(base.properties, applied.properties);
+  const next: Profile = { ...applied, updatedAt: changed ? now : base.updatedAt };
+  if (version) next.sourceVersions = { ...base.sourceVersions, [version.key]: version.value };
+  const outcome: PatchOutcome = !current ? 'created' : changed ? 'updated' : 'unchanged';
+  return { outcome, next: changed || version ? next : undefined };
+}
+
+function createdProfile(id: string, seed: NonNullable<ProfilePatch['createWith']>, now: Date): Profile {
+  return cloneProfile({
+    id,
+    properties: seed.properties,
+    segments: seed.segments ?? [],
+    lifecycles: [],
+    viewedInteractions: [],
+    consent: seed.consent,
+    updatedAt: now,
+  });
+}
+
+function sameProperties(a: Record<string, PropertyValue[]>, b: Record<string, PropertyValue[]>): boolean {
+  const names = Object.keys(a);
+  if (names.length !== Object.keys(b).length) return false;
+  return names.every((name) => {
+    const left = a[name];
+    const right = Object.hasOwn(b, name) ? b[name] : undefined;
+    return right !== undefined && left.length === right.length && left.every((value, i) => value === right[i]);
+  });
+}
+
+/** The string values of a property: only strings can match an identifier lookup exactly. */
+function stringValues(profile: Profile | undefined, property: string): string[] {
+  if (!profile || !Object.hasOwn(profile.properties, property)) return [];
+  return profile.properties[property].filter((value): value is string => typeof value === 'string');
+}
+
+/** Moves `id` from the keys it no longer has to the keys it now has, keeping its place under unchanged keys. */
+function updateIndex(index: Map<string, Set<string>>, id: string, before: string[], after: string[]): void {
+  const kept = new Set(after);
+  for (const key of before) {
+    if (kept.has(key)) continue;
+    const ids = index.get(key);
+    ids?.delete(id);
+    if (ids?.size === 0) index.delete(key);
+  }
+  for (const key of after) {
+    let ids = index.get(key);
+    if (!ids) index.set(key, (ids = new Set()));
+    ids.add(id);
+  }
+}

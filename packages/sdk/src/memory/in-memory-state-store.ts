@@ -1,0 +1,160 @@
+import { systemClock, type Clock } from '../ports/runtime-services.js';
+import {
+  touchpointId,
+  type ExchangeDirection,
+  type LockAnswer,
+  type RunQuery,
+  type SentRecord,
+  type StateStore,
+  type TouchpointKey,
+} from '../ports/state-store.js';
+import type { RunReport } from '../report.js';
+import { copyData } from './copy-data.js';
+
+interface Lease {
+  owner: string;
+  since: Date;
+  expiresAt: Date;
+}
+
+/** One unambiguous map key from several parts (ids may contain any separator). */
+const keyOf = (...parts: string[]): string => JSON.stringify(parts);
+
+/** The reference StateStore, held in process memory; values are copied in and out. */
+export class InMemoryStateStore implements StateStore {
+  private readonly watermarks = new Map<string, Date>();
+  /** Per connection × goal: audience → member → record, so a goal's records go in one delete. */
+  private readonly sent = new Map<string, Map<string, Map<string, SentRecord>>>();
+  private readonly checkpoints = new Map<string, unknown>();
+  private readonly runs = new Map<string, RunReport>();
+  private readonly exchanged = new Map<string, Set<string>>();
+  private readonly touchpoints = new Map<string, number>();
+  private readonly claimedSlots = new Set<string>();
+  private readonly locks = new Map<string, Lease>();
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  async getWatermark(connectionId: string, goalId: string): Promise<Date | undefined> {
+    const at = this.watermarks.get(keyOf(connectionId, goalId));
+    return at && new Date(at.getTime());
+  }
+
+  async setWatermark(connectionId: string, goalId: string, at: Date): Promise<void> {
+    this.watermarks.set(keyOf(connectionId, goalId), new Date(at.getTime()));
+  }
+
+  async getSent(connectionId: string, goalId: string, audienceId: string, memberIds: string[]): Promise<Map<string, SentRecord>> {
+    const records = this.sent.get(keyOf(connectionId, goalId))?.get(audienceId);
+    const found = new Map<string, SentRecord>();
+    for (const memberId of memberIds) {
+      const record = records?.get(memberId);
+      if (record) found.set(memberId, copyData(record));
+    }
+    return found;
+  }
+
+  async putSent(connectionId: string, goalId: string, audienceId: string, records: SentRecord[]): Promise<void> {
+    const goalKey = keyOf(connectionId, goalId);
+    let audiences = this.sent.get(goalKey);
+    if (!audiences) this.sent.set(goalKey, (audiences = new Map()));
+    let members = audiences.get(audienceId);
+    if (!members) audiences.set(audienceId, (members = new Map()));
+    for (const record of records) members.set(record.memberId, copyData(record));
+  }
+
+  async clearSent(connectionId: string, goalId: string): Promise<void> {
+    this.sent.delete(keyOf(connectionId, goalId));
+  }
+
+  async getCheckpoint<T = unknown>(connectionId: string, goalId: string): Promise<T | undefined> {
+    const checkpoint = this.checkpoints.get(keyOf(connectionId, goalId));
+    return checkpoint === undefined ? undefined : (copyData(checkpoint) as T);
+  }
+
+  async putCheckpoint(connectionId: string, goalId: string, checkpoint: unknown): Promise<void> {
+    this.checkpoints.set(keyOf(connectionId, goalId), copyData(checkpoint));
+  }
+
+  async clearCheckpoint(connectionId: string, goalId: string): Promise<void> {
+    this.checkpoints.delete(keyOf(connectionId, goalId));
+  }
+
+  async saveRun(report: RunReport): Promise<void> {
+    this.runs.set(report.runId, copyData(report));
+  }
+
+  /** Newest first; `since` is inclusive and `until` exclusive, both on `startedAt`. */
+  async listRuns(query: RunQuery): Promise<RunReport[]> {
+    const since = query.since?.getTime() ?? -Infinity;
+    const until = query.until?.getTime() ?? Infinity;
+    const matching = [...this.runs.values()].filter((run) => {
+      const started = run.startedAt.getTime();
+      return run.connectionId === query.connectionId && started >= since && started < until;
+    });
+    matching.sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
+    return matching.slice(0, query.limit ?? matching.length).map((run) => copyData(run));
+  }
+
+  async addExchanged(connectionId: string, direction: ExchangeDirection, profileIds: string[]): Promise<void> {
+    const key = keyOf(connectionId, direction);
+    let ids = this.exchanged.get(key);
+    if (!ids) this.exchanged.set(key, (ids = new Set()));
+    for (const id of profileIds) ids.add(id);
+  }
+
+  async countExchanged(connectionId: string, direction: ExchangeDirection): Promise<number> {
+    return this.exchanged.get(keyOf(connectionId, direction))?.size ?? 0;
+  }
+
+  async addTouchpoints(entries: { key: TouchpointKey; count: number }[]): Promise<void> {
+    for (const { key, count } of entries) {
+      const id = touchpointId(key);
+      this.touchpoints.set(id, (this.touchpoints.get(id) ?? 0) + count);
+    }
+  }
+
+  async getTouchpoints(keys: TouchpointKey[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    for (const key of keys) {
+      const id = touchpointId(key);
+      const count = this.touchpoints.get(id);
+      if (count !== undefined) found.set(id, count);
+    }
+    return found;
+  }
+
+  async claimScheduledSlot(connectionId: string, slot: Date): Promise<boolean> {
+    const key = keyOf(connectionId, slot.toISOString());
+    if (this.claimedSlots.has(key)) return false;
+    this.claimedSlots.add(key);
+    return true;
+  }
+
+  async acquireLock(connectionId: string, owner: string, leaseMs: number): Promise<LockAnswer> {
+    const now = this.clock.now();
+    const held = this.locks.get(connectionId);
+    if (held && held.owner !== owner && held.expiresAt > now) {
+      return { acquired: false, owner: held.owner, since: new Date(held.since.getTime()), expiresAt: new Date(held.expiresAt.getTime()) };
+    }
+    const since = held?.owner === owner ? held.since : now;
+    this.locks.set(connectionId, { owner, since, expiresAt: leaseEnd(now, leaseMs) });
+    return { acquired: true };
+  }
+
+  /** An owner whose lease ran out keeps it until another owner takes it over. */
+  async renewLock(connectionId: string, owner: string, leaseMs: number): Promise<boolean> {
+    const held = this.locks.get(connectionId);
+    if (held?.owner !== owner) return false;
+    held.expiresAt = leaseEnd(this.clock.now(), leaseMs);
+    return true;
+  }
+
+  async releaseLock(connectionId: string, owner: string): Promise<void> {
+    if (this.locks.get(connectionId)?.owner === owner) this.locks.delete(connectionId);
+  }
+}
+
+function leaseEnd(now: Date, leaseMs: number): Date {
+  if (!Number.isFinite(leaseMs) || leaseMs <= 0) throw new RangeError(`A lock lease must be a positive number of milliseconds, got ${leaseMs}`);
+  return new Date(now.getTime() + leaseMs);
+}

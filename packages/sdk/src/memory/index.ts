@@ -1,0 +1,3 @@
+export { InMemoryProfileStore } from './in-memory-profile-store.js';
+export { InMemoryStateStore } from './in-memory-state-store.js';
+export { StaticCatalog, type CatalogData } from './static-catalog.js';
