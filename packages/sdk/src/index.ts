@@ -14,3 +14,4 @@ export * from './mapping/export-mapping.js';
 export * from './logging/logger.js';
 export * from './engine/index.js';
 export * from './schedule/index.js';
+export * from './memory/index.js';
