@@ -27,7 +27,8 @@ export async function* readActivity(
     }),
   );
   for await (const page of campaigns) {
-    for (const campaign of page) {
+    // `since_send_time` has whole seconds: a campaign sent at or before `since` was read last time.
+    for (const campaign of page.filter((c) => !since || (c.send_time !== undefined && Date.parse(c.send_time) > since.getTime()))) {
       // No `since` here: the campaign was sent after it, so all its activity is too, and the filter would
       // drop recipients who never opened (and with them their 'sent' event).
       const recipients = offsetPages<EmailActivity>(requests, 'GET /reports/{campaign_id}/email-activity', 'emails', (client, offset) =>

@@ -45,7 +45,8 @@ export async function upsertMembers(
     const response = await batchSubscribe(requests, audienceId, existing.map((p) => toItem(p)), true);
     for (const member of [...response.updated_members, ...response.new_members]) outcomes.set(key(member.email_address), updateOutcome(member));
     for (const error of response.errors) {
-      outcomes.set(key(error.email_address), options.createMembers || isFieldError(error) ? { outcome: 'failed', reason: describe(error) } : { outcome: 'skipped', reason: 'not a member' });
+      // Without a status Mailchimp cannot create a member: a refusal on `status` means there is none.
+      outcomes.set(key(error.email_address), error.field === 'status' ? { outcome: 'skipped', reason: 'not a member' } : { outcome: 'failed', reason: describe(error) });
     }
   }
   return payloads.map((p) => ({
@@ -122,11 +123,6 @@ function updateOutcome(member: MailchimpMember): Omit<MemberResult, 'memberId' |
   }
   if (member.status === 'archived') return { outcome: 'skipped', reason: 'archived in Mailchimp' };
   return { outcome: 'updated' };
-}
-
-/** A merge-field value Mailchimp refused, for a member that does exist. */
-function isFieldError(error: BatchError): boolean {
-  return Boolean(error.field) && error.field !== 'status' && error.field !== 'email_address';
 }
 
 function describe(error: BatchError): string {
