@@ -272,15 +272,16 @@ export function describeStateStoreContract(name: string, open: () => Promise<Ope
         expect(await store.acquireLock(freshId('conn'), 'worker-b', lease)).toEqual({ acquired: true });
       });
 
-      it('is granted again to its owner, extending the lease', async () => {
+      it('is granted again to its owner, extending the lease but keeping since', async () => {
         const connection = freshId('conn');
+        const since = clock.now();
         await store.acquireLock(connection, 'worker-a', lease);
         const reacquiredAt = clock.advance(20_000);
         expect(await store.acquireLock(connection, 'worker-a', lease)).toEqual({ acquired: true });
 
         clock.advance(20_000);
         const refused = await store.acquireLock(connection, 'worker-b', lease);
-        expect(refused).toMatchObject({ acquired: false, owner: 'worker-a', expiresAt: new Date(reacquiredAt.getTime() + lease) });
+        expect(refused).toEqual({ acquired: false, owner: 'worker-a', since, expiresAt: new Date(reacquiredAt.getTime() + lease) });
       });
 
       it('renew extends the lease for the owner only', async () => {
