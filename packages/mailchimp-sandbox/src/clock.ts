@@ -1,0 +1,27 @@
+/** Mailchimp timestamps: second precision, written `2015-10-21T15:41:36+00:00`. */
+
+export function formatTimestamp(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+}
+
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+export function nowTimestamp(): string {
+  return formatTimestamp(nowSeconds());
+}
+
+/** Parses an ISO 8601 timestamp to epoch seconds; undefined when it is not one. */
+export function parseTimestamp(value: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value.trim())) return undefined;
+  const ms = Date.parse(value.trim());
+  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+}
+
+/** A change timestamp that is strictly after the previous one, even within one second. */
+export function nextChangeTimestamp(previous: string | undefined): string {
+  const before = previous ? parseTimestamp(previous) : undefined;
+  const now = nowSeconds();
+  return formatTimestamp(before === undefined ? now : Math.max(now, before + 1));
+}

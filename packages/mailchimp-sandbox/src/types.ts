@@ -1,0 +1,156 @@
+/** Public types of the sandbox: seed format, options, admin surface and dumped state. */
+
+export type MemberStatus = 'subscribed' | 'unsubscribed' | 'cleaned' | 'pending' | 'transactional' | 'archived';
+export type WritableStatus = Exclude<MemberStatus, 'archived'>;
+
+export type MergeFieldType =
+  | 'text' | 'number' | 'address' | 'phone' | 'date' | 'url' | 'imageurl' | 'radio' | 'dropdown' | 'birthday' | 'zip';
+
+export interface SeedMergeField {
+  tag: string;
+  name: string;
+  type: MergeFieldType;
+  required?: boolean;
+  options?: { choices?: string[]; [key: string]: unknown };
+}
+
+export interface SeedMember {
+  email_address: string;
+  status: MemberStatus;
+  merge_fields?: Record<string, unknown>;
+  tags?: string[];
+  last_changed?: string;
+  timestamp_opt?: string;
+}
+
+export interface SeedList {
+  id: string;
+  name: string;
+  double_optin?: boolean;
+  merge_fields?: SeedMergeField[];
+  members?: SeedMember[];
+}
+
+export type ActivityAction = 'open' | 'click' | 'bounce';
+
+export interface SeedActivity {
+  action: ActivityAction;
+  timestamp: string;
+}
+
+export interface SeedCampaign {
+  id: string;
+  list_id: string;
+  send_time: string;
+  recipients: { email_address: string; activity?: SeedActivity[] }[];
+}
+
+export interface SandboxSeed {
+  /** Accepted API keys (`<32 hex>-<dc>`). Empty or absent: any well-formed key is accepted. */
+  apiKeys?: string[];
+  lists?: SeedList[];
+  campaigns?: SeedCampaign[];
+}
+
+export interface FaultConfig {
+  /** Added to every /3.0 request before it is answered. */
+  latencyMs?: number;
+  /** Shares (0..1) of /3.0 requests that get each fault; drawn from one seeded PRNG. */
+  rate429?: number;
+  retryAfterSeconds?: number;
+  rate500?: number;
+  rate503?: number;
+  /** Share of requests whose socket is destroyed without an answer. */
+  rateReset?: number;
+  /** Share of requests answered only after `slowMs` (default 125 s, beyond the client's 120 s timeout). */
+  rateSlow?: number;
+  slowMs?: number;
+  seed?: number;
+}
+
+export interface SandboxOptions {
+  /** 0 (default) picks a free port; the host is always 127.0.0.1. */
+  port?: number;
+  seed?: SandboxSeed;
+  faults?: FaultConfig;
+  /** Simultaneous in-flight requests allowed per API key; the next one gets 429. Default 10. */
+  maxConnectionsPerKey?: number;
+  /** Whether GET members without a `status` filter lists archived members. Default true. */
+  archivedInDefaultListing?: boolean;
+  /** Called with every /3.0 response the sandbox writes (used by conformance tests). */
+  onResponse?: (exchange: RecordedResponse) => void;
+}
+
+export interface RecordedResponse {
+  method: string;
+  /** Route template as in the OpenAPI spec, e.g. `/lists/{list_id}/members`; undefined when no route matched. */
+  route: string | undefined;
+  status: number;
+  body: unknown;
+}
+
+export interface SandboxCounters {
+  total: number;
+  /** Keyed `METHOD /3.0/route/{param}`. */
+  byRoute: Record<string, number>;
+  /** Requests with a method other than GET. */
+  writes: number;
+}
+
+export interface ConfirmationEmail {
+  list_id: string;
+  email_address: string;
+  sent_at: string;
+}
+
+export interface SandboxState {
+  apiKeys: string[];
+  lists: DumpedList[];
+  campaigns: SeedCampaign[];
+  /** Every double opt-in confirmation email the sandbox "sent". */
+  confirmationEmails: ConfirmationEmail[];
+}
+
+export interface DumpedList {
+  id: string;
+  name: string;
+  double_optin: boolean;
+  merge_fields: Required<Pick<SeedMergeField, 'tag' | 'name' | 'type' | 'required'>>[];
+  members: DumpedMember[];
+  /** Subscriber hashes of permanently deleted members. */
+  forgotten: string[];
+}
+
+export interface DumpedMember {
+  id: string;
+  email_address: string;
+  status: MemberStatus;
+  merge_fields: Record<string, unknown>;
+  tags: string[];
+  last_changed: string;
+  timestamp_opt: string;
+  timestamp_signup: string;
+}
+
+export interface SandboxAdmin {
+  /** Adds lists, members, campaigns and keys from a seed (lists with a known id are replaced). */
+  seed(seed: SandboxSeed): void;
+  dump(): SandboxState;
+  /** Drops all data and keys (faults and counters are kept). */
+  reset(): void;
+  counters(): SandboxCounters;
+  resetCounters(): void;
+  setFaults(faults: FaultConfig): void;
+  /** The person clicking the confirmation email: pending → subscribed. */
+  confirmMember(listId: string, email: string): void;
+  /** Appends activity for a recipient of a seeded campaign (added as a recipient if needed). */
+  addActivity(campaignId: string, email: string, activity: SeedActivity[]): void;
+  addCampaign(campaign: SeedCampaign): void;
+}
+
+export interface Sandbox {
+  url: string;
+  baseUrl: string;
+  admin: SandboxAdmin;
+  close(): Promise<void>;
+}
