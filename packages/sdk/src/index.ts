@@ -15,3 +15,4 @@ export * from './logging/logger.js';
 export * from './engine/index.js';
 export * from './schedule/index.js';
 export * from './memory/index.js';
+export * from './config/index.js';

@@ -1,0 +1,79 @@
+import { type ConfigProblem, InvalidConfigError } from '../errors.js';
+import type { Catalog } from '../ports/catalog.js';
+import { type ConnectorInfo, connectorProblems, isObject, namedConnector } from './connector-checks.js';
+import type { Connection } from './generated-types.js';
+import { findJsonSyntaxError } from './json-syntax.js';
+import { duplicateProblems, readCatalog, referenceProblems } from './reference-checks.js';
+import { schemaProblems } from './schema-problems.js';
+import { scheduleProblems } from './schedule-checks.js';
+import { CONNECTION_SCHEMA_ID, schemaRegistry } from './schemas.js';
+
+export interface ValidateConnectionOptions {
+  /** The host's segments, properties, objectives and lifecycles that the config may name. */
+  catalog: Catalog;
+  /** The registered connectors; only their declarations are read. */
+  connectors: readonly ConnectorInfo[];
+  /** "Now" for the schedule check; defaults to the current time. */
+  now?: Date;
+}
+
+export type ConnectionValidation = { ok: true; connection: Connection } | { ok: false; problems: ConfigProblem[] };
+
+export type JsonParse = { ok: true; value: unknown } | { ok: false; problems: ConfigProblem[] };
+
+/** More problems than this are summed up in one last line: past that point, nobody reads them one by one. */
+export const MAX_PROBLEMS = 100;
+
+/**
+ * Checks a connection config against the schemas, the connector's auth schema and the catalog. On success the
+ * connection comes back as a copy with the schema defaults applied. Nothing is started: no store and no
+ * connector session is touched, only the catalog is read.
+ */
+export async function validateConnection(raw: unknown, options: ValidateConnectionOptions): Promise<ConnectionValidation> {
+  const registry = schemaRegistry();
+  const checked = registry.validate(CONNECTION_SCHEMA_ID, raw);
+  const problems = schemaProblems(checked.errors, registry);
+
+  const connector = namedConnector(raw, options.connectors);
+  if (connector && isObject(raw) && isObject(raw.auth)) {
+    const auth = registry.validate(registry.add(connector.authSchema), raw.auth);
+    problems.push(...schemaProblems(auth.errors, registry, '/auth'));
+    (checked.value as Connection).auth = auth.value as Connection['auth'];
+  }
+  if (problems.length > 0) return refused(problems);
+
+  const connection = checked.value as Connection;
+  const catalog = await readCatalog(options.catalog);
+  problems.push(
+    ...connectorProblems(connection, options.connectors),
+    ...duplicateProblems(connection),
+    ...referenceProblems(connection, catalog),
+    ...scheduleProblems(connection.schedule, options.now ?? new Date()),
+  );
+  return problems.length > 0 ? refused(problems) : { ok: true, connection };
+}
+
+/** Like {@link validateConnection}, but throws an InvalidConfigError listing every problem. */
+export async function assertValidConnection(raw: unknown, options: ValidateConnectionOptions): Promise<Connection> {
+  const result = await validateConnection(raw, options);
+  if (!result.ok) throw new InvalidConfigError(result.problems);
+  return result.connection;
+}
+
+/** Parses a config file's text; a syntax error becomes a problem with its line and column. */
+export function parseConnectionJson(text: string, source = 'the config'): JsonParse {
+  const json = text.replace(/^\uFEFF/, '');
+  try {
+    return { ok: true, value: JSON.parse(json) };
+  } catch {
+    const error = findJsonSyntaxError(json);
+    const where = error ? `line ${error.line}, column ${error.column}: ${error.reason}` : 'it cannot be read';
+    return { ok: false, problems: [{ pointer: '', message: `${source} is not valid JSON: ${where}` }] };
+  }
+}
+
+function refused(problems: ConfigProblem[]): ConnectionValidation {
+  if (problems.length <= MAX_PROBLEMS) return { ok: false, problems };
+  const rest = problems.length - MAX_PROBLEMS + 1;
+  return { ok: false, problems: [...problems.slice(0, MAX_PROBLEMS - 1), { pointer: '', message: `… and ${rest} more problems` }] };
+}
