@@ -1,1 +1,4 @@
 export * from './embedded-mongo.js';
+export { MongoProfileStore, type MongoProfileStoreOptions } from './mongo-profile-store.js';
+export { MongoStateStore, STATE_COLLECTIONS } from './mongo-state-store.js';
+export { StoreInputError } from './profile-document.js';

@@ -1,0 +1,155 @@
+import {
+  CdpError,
+  systemClock,
+  type Clock,
+  type PatchResult,
+  type Profile,
+  type ProfilePatch,
+  type ProfileStore,
+  type SegmentQuery,
+} from '@cdp/sdk';
+import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
+import { forEachConcurrently } from './concurrency.js';
+import { insertIfAbsent } from './duplicate-key.js';
+import { planPatches, validatePatch, type ProfileWrite } from './patch-plan.js';
+import { propertyPath, toDocument, toProfile, type ProfileDocument } from './profile-document.js';
+
+export interface MongoProfileStoreOptions {
+  /** Properties that identify a profile (e.g. `email`); each gets an index. */
+  uniqueIdentifiers: string[];
+  clock?: Clock;
+  /** Defaults to `profiles`; a CDP points this at its own collection. */
+  collection?: string;
+  /** Profiles per bulk write and per read of a patch batch. */
+  writeBatchSize?: number;
+}
+
+const DEFAULT_STREAM_BATCH = 500;
+const DEFAULT_WRITE_BATCH = 500;
+/** Profiles patched at once; each is one small conditional update, pipelined over the driver's pool. */
+const PATCH_CONCURRENCY = 16;
+/** Compare-and-set attempts per profile before giving up on a profile that keeps changing under us. */
+const MAX_PATCH_ATTEMPTS = 25;
+
+/** Profiles in a MongoDB collection, one document per profile keyed by its id. */
+export class MongoProfileStore implements ProfileStore {
+  private readonly profiles: Collection<ProfileDocument>;
+  private readonly clock: Clock;
+  private readonly writeBatchSize: number;
+
+  constructor(
+    db: Db,
+    private readonly options: MongoProfileStoreOptions,
+  ) {
+    this.profiles = db.collection<ProfileDocument>(options.collection ?? 'profiles', { ignoreUndefined: true });
+    this.clock = options.clock ?? systemClock;
+    this.writeBatchSize = options.writeBatchSize ?? DEFAULT_WRITE_BATCH;
+  }
+
+  /** Creates the indexes: one per unique-identifier property, and one for "segment S changed since T". */
+  async init(): Promise<void> {
+    for (const name of this.options.uniqueIdentifiers) {
+      await this.profiles.createIndex({ [propertyPath(name)]: 1 }, { name: `identifier_${name}` });
+    }
+    await this.profiles.createIndex({ segments: 1, updatedAt: 1, _id: 1 }, { name: 'segment_changed' });
+  }
+
+  async *streamSegment(query: SegmentQuery): AsyncIterable<Profile[]> {
+    const batchSize = query.batchSize ?? DEFAULT_STREAM_BATCH;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+    const filter = query.changedSince ? { segments: query.segment, updatedAt: { $gt: query.changedSince } } : { segments: query.segment };
+    // The cursor fetches one batch per round trip, so only one batch of profiles is ever held.
+    const cursor = this.profiles.find(filter).sort({ updatedAt: 1, _id: 1 }).batchSize(batchSize);
+    try {
+      let batch: Profile[] = [];
+      for await (const document of cursor) {
+        batch.push(toProfile(document));
+        if (batch.length === batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield batch;
+    } finally {
+      await cursor.close();
+    }
+  }
+
+  async findByIdentifier(property: string, values: string[]): Promise<Profile[]> {
+    if (values.length === 0) return [];
+    const documents = await this.profiles.find({ [propertyPath(property)]: { $in: values } }).toArray();
+    return documents.map(toProfile);
+  }
+
+  async findById(ids: string[]): Promise<Profile[]> {
+    if (ids.length === 0) return [];
+    const documents = await this.profiles.find({ _id: { $in: ids } }).toArray();
+    return documents.map(toProfile);
+  }
+
+  /**
+   * Validates every patch first (a bad one throws before anything is written), then per batch: one read of
+   * the profiles, and per profile one compare-and-set write carrying all its patches of the batch.
+   */
+  async applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {
+    patches.forEach(validatePatch);
+    const results: PatchResult[] = [];
+    for (let start = 0; start < patches.length; start += this.writeBatchSize) {
+      results.push(...(await this.applyBatch(patches.slice(start, start + this.writeBatchSize))));
+    }
+    return results;
+  }
+
+  async upsertProfiles(profiles: Profile[]): Promise<void> {
+    const documents = profiles.map(toDocument);
+    for (let start = 0; start < documents.length; start += this.writeBatchSize) {
+      const replacements: AnyBulkWriteOperation<ProfileDocument>[] = documents
+        .slice(start, start + this.writeBatchSize)
+        .map((document) => ({ replaceOne: { filter: { _id: document._id }, replacement: document, upsert: true } }));
+      await this.profiles.bulkWrite(replacements, { ordered: true });
+    }
+  }
+
+  async count(query: { segment?: string } = {}): Promise<number> {
+    return this.profiles.countDocuments(query.segment === undefined ? {} : { segments: query.segment });
+  }
+
+  private async applyBatch(patches: ProfilePatch[]): Promise<PatchResult[]> {
+    const now = this.clock.now();
+    const byProfile = new Map<string, number[]>();
+    patches.forEach((patch, index) => byProfile.set(patch.profileId, [...(byProfile.get(patch.profileId) ?? []), index]));
+    const stored = new Map((await this.findById([...byProfile.keys()])).map((profile) => [profile.id, profile]));
+
+    const results: PatchResult[] = new Array(patches.length);
+    await forEachConcurrently([...byProfile], PATCH_CONCURRENCY, async ([profileId, indexes]) => {
+      const group = indexes.map((index) => patches[index]);
+      const outcomes = await this.patchProfile(profileId, stored.get(profileId), group, now);
+      indexes.forEach((index, i) => (results[index] = { profileId, outcome: outcomes[i] }));
+    });
+    return results;
+  }
+
+  /** Plans against the profile as read and writes conditionally; on a concurrent change, reads again. */
+  private async patchProfile(profileId: string, read: Profile | undefined, patches: ProfilePatch[], now: Date): Promise<PatchResult['outcome'][]> {
+    let current = read;
+    for (let attempt = 1; attempt <= MAX_PATCH_ATTEMPTS; attempt++) {
+      const plan = planPatches(profileId, current, patches, now);
+      if (await this.tryWrite(plan.write)) return plan.outcomes;
+      const [again] = await this.findById([profileId]);
+      current = again;
+    }
+    throw new CdpError('write_conflict', `Profile ${profileId} kept changing while being patched; gave up after ${MAX_PATCH_ATTEMPTS} attempts`);
+  }
+
+  /** False when the profile changed since it was read (the insert found it created, or the filter missed). */
+  private async tryWrite(write: ProfileWrite): Promise<boolean> {
+    switch (write.kind) {
+      case 'none':
+        return true;
+      case 'insert':
+        return insertIfAbsent(() => this.profiles.insertOne(write.document));
+      case 'update':
+        return (await this.profiles.updateOne(write.filter, { $set: write.set })).matchedCount === 1;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import { applyOps, type PatchOutcome, type Profile, type ProfilePatch, type PropertyValue } from '@cdp/sdk';
+import { assertFieldName, propertyPath, StoreInputError, toDocument, type ProfileDocument } from './profile-document.js';
+
+const WRITE_MODES = new Set(['set', 'setIfEmpty', 'add', 'sum']);
+
+/** Throws on a patch the store cannot apply; called for every patch before anything is written. */
+export function validatePatch(patch: ProfilePatch): void {
+  if (typeof patch.profileId !== 'string' || patch.profileId === '') throw new StoreInputError('A patch needs a non-empty profileId');
+  const where = `patch of profile ${JSON.stringify(patch.profileId)}`;
+  if (!Array.isArray(patch.ops)) throw new StoreInputError(`The ${where} has no ops list`);
+  for (const op of patch.ops) {
+    assertFieldName(op.property, `In the ${where}, property name`);
+    if (!WRITE_MODES.has(op.mode)) throw new StoreInputError(`In the ${where}, ${op.property} has an unknown write mode ${JSON.stringify(op.mode)}`);
+    if (!Array.isArray(op.values) || !op.values.every(isPropertyValue)) {
+      throw new StoreInputError(`In the ${where}, ${op.property} needs a list of strings, finite numbers or booleans`);
+    }
+    const [amount] = op.values;
+    if (op.mode === 'sum' && (op.values.length !== 1 || typeof amount !== 'number')) {
+      throw new StoreInputError(`In the ${where}, a sum on ${op.property} needs exactly one finite number`);
+    }
+  }
+  if (patch.version) {
+    assertFieldName(patch.version.key, `In the ${where}, source version key`);
+    if (typeof patch.version.value !== 'string') throw new StoreInputError(`In the ${where}, the source version value must be a string`);
+  }
+  if (patch.createWith) for (const name of Object.keys(patch.createWith.properties)) assertFieldName(name, `In the ${where}, property name`);
+}
+
+function isPropertyValue(value: unknown): value is PropertyValue {
+  return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+}
+
+/** The single write that carries a group of patches to one profile, or none when nothing changes. */
+export type ProfileWrite =
+  | { kind: 'none' }
+  | { kind: 'insert'; document: ProfileDocument }
+  /** `filter` holds every field the patches read as it was read: the update applies only if none changed since. */
+  | { kind: 'update'; filter: Record<string, unknown>; set: Record<string, unknown> };
+
+export interface PatchPlan {
+  outcomes: PatchOutcome[];
+  write: ProfileWrite;
+}
+
+/**
+ * Works out, from one read of a profile (`current`, absent when the store has none), what the patches do
+ * in order and the one write that stores it all. The write is a compare-and-set, so a concurrent change to
+ * any field the patches read makes it miss, and the caller reads again and re-plans; nothing is lost.
+ */
+export function planPatches(profileId: string, current: Profile | undefined, patches: ProfilePatch[], now: Date): PatchPlan {
+  let state = current;
+  const readProperties = new Set<string>();
+  const readVersions = new Set<string>();
+  const outcomes = patches.map((patch): PatchOutcome => {
+    const base = state ?? (patch.createWith ? createdProfile(profileId, patch.createWith, now) : undefined);
+    if (!base) return 'missing';
+    const { version } = patch;
+    if (version) readVersions.add(version.key);
+    if (state && version && state.sourceVersions?.[version.key] === version.value) return 'unchanged';
+
+    for (const op of patch.ops) readProperties.add(op.property);
+    const applied = applyOps(base, patch.ops);
+    const changed = !state || patch.ops.some((op) => !sameValues(valuesOf(base, op.property), valuesOf(applied, op.property)));
+    const next: Profile = { ...applied, updatedAt: changed ? now : base.updatedAt };
+    if (version) next.sourceVersions = { ...base.sourceVersions, [version.key]: version.value };
+    const outcome: PatchOutcome = !state ? 'created' : changed ? 'updated' : 'unchanged';
+    if (changed || version) state = next;
+    return outcome;
+  });
+  return { outcomes, write: writeFor(current, state, readProperties, readVersions) };
+}
+
+function writeFor(before: Profile | undefined, after: Profile | undefined, properties: Set<string>, versions: Set<string>): ProfileWrite {
+  if (!after || after === before) return { kind: 'none' };
+  if (!before) return { kind: 'insert', document: toDocument(after) };
+
+  const filter: Record<string, unknown> = { _id: before.id };
+  const set: Record<string, unknown> = {};
+  for (const name of properties) {
+    const path = propertyPath(name);
+    filter[path] = asRead(valuesOf(before, name));
+    if (!sameValues(valuesOf(before, name), valuesOf(after, name))) set[path] = valuesOf(after, name);
+  }
+  for (const key of versions) {
+    const path = `sourceVersions.${key}`;
+    filter[path] = asRead(before.sourceVersions?.[key]);
+    if (before.sourceVersions?.[key] !== after.sourceVersions?.[key]) set[path] = after.sourceVersions?.[key];
+  }
+  if (before.updatedAt.getTime() !== after.updatedAt.getTime()) set.updatedAt = after.updatedAt;
+  return Object.keys(set).length === 0 ? { kind: 'none' } : { kind: 'update', filter, set };
+}
+
+/** A filter condition matching the field exactly as it was read (absent stays absent). */
+function asRead(value: unknown): unknown {
+  return value === undefined ? { $exists: false } : value;
+}
+
+/** A property's values, reading own keys only so a name like `__proto__` never reaches the prototype. */
+function valuesOf(profile: Profile, name: string): PropertyValue[] | undefined {
+  return Object.hasOwn(profile.properties, name) ? profile.properties[name] : undefined;
+}
+
+function sameValues(a: PropertyValue[] | undefined, b: PropertyValue[] | undefined): boolean {
+  if (!Array.isArray(a) || !Array.isArray(b)) return a === b;
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
+function createdProfile(id: string, seed: NonNullable<ProfilePatch['createWith']>, now: Date): Profile {
+  return {
+    id,
+    properties: structuredClone(seed.properties),
+    segments: [...(seed.segments ?? [])],
+    lifecycles: [],
+    viewedInteractions: [],
+    consent: { objectives: [...seed.consent.objectives] },
+    updatedAt: now,
+  };
+}

@@ -1,0 +1,52 @@
+import { CdpError, type Profile } from '@cdp/sdk';
+
+/** How a profile is stored: the profile itself, keyed by `_id` instead of `id`. */
+export interface ProfileDocument extends Omit<Profile, 'id'> {
+  _id: string;
+}
+
+/** Input the store refuses before writing anything (bad names, wrong shapes, impossible patches). */
+export class StoreInputError extends CdpError {
+  constructor(message: string) {
+    super('invalid_store_input', message);
+  }
+}
+
+/**
+ * Property names and `sourceVersions` keys become parts of field paths (`properties.<name>`), so a `.` would
+ * address a nested field and a leading `$` would read as an operator.
+ */
+export function assertFieldName(name: string, what: string): void {
+  if (typeof name !== 'string' || name === '' || name.includes('.') || name.startsWith('$') || name.includes('\0')) {
+    throw new StoreInputError(`${what} ${JSON.stringify(name)} is not usable as a field name (empty, contains '.' or NUL, or starts with '$')`);
+  }
+}
+
+export function toDocument(profile: Profile): ProfileDocument {
+  for (const name of Object.keys(profile.properties)) assertFieldName(name, 'Property name');
+  for (const key of Object.keys(profile.sourceVersions ?? {})) assertFieldName(key, 'Source version key');
+  const { id, ...rest } = profile;
+  return { _id: id, ...rest };
+}
+
+/** Reads a stored profile; fields a CDP's own documents may lack read as empty. */
+export function toProfile(document: ProfileDocument): Profile {
+  const profile: Profile = {
+    id: document._id,
+    properties: document.properties ?? {},
+    segments: document.segments ?? [],
+    lifecycles: document.lifecycles ?? [],
+    viewedInteractions: document.viewedInteractions ?? [],
+    consent: { objectives: document.consent?.objectives ?? [] },
+    updatedAt: document.updatedAt,
+  };
+  if (document.permissionLevel !== undefined && document.permissionLevel !== null) profile.permissionLevel = document.permissionLevel;
+  if (document.sourceVersions) profile.sourceVersions = document.sourceVersions;
+  return profile;
+}
+
+/** The field path of a profile property. */
+export function propertyPath(name: string): string {
+  assertFieldName(name, 'Property name');
+  return `properties.${name}`;
+}

@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import { MongoClient } from 'mongodb';
+import { mongoFromEnvironment, type EmbeddedMongo } from '../src/embedded-mongo.js';
+
+/** A MongoDB to test against (MONGODB_URI, or a fresh embedded server) and a database no other test uses. */
+export interface TestMongo {
+  server: EmbeddedMongo;
+  database: string;
+  /** A new client connected to the server; closed by `stop`. */
+  connect(): Promise<MongoClient>;
+  stop(): Promise<void>;
+}
+
+export async function startTestMongo(name: string): Promise<TestMongo> {
+  const database = `${name}_${randomUUID().slice(0, 8)}`;
+  const server = await mongoFromEnvironment(database);
+  const clients: MongoClient[] = [];
+  return {
+    server,
+    database,
+    async connect() {
+      const client = await new MongoClient(server.uri).connect();
+      clients.push(client);
+      return client;
+    },
+    async stop() {
+      await Promise.all(clients.map((client) => client.close()));
+      await server.stop();
+    },
+  };
+}
