@@ -1,0 +1,182 @@
+import { hostname } from 'node:os';
+import { Agenda, type Job } from 'agenda';
+import { MongoBackend } from '@agendajs/mongo-backend';
+import type { Db } from 'mongodb';
+import {
+  AlreadyRunningError,
+  createLogger,
+  nextRuns,
+  systemClock,
+  type Clock,
+  type Connection,
+  type Logger,
+  type Schedule,
+  type StateStore,
+} from '@cdp/sdk';
+import { JOBS_COLLECTION, SCHEDULED_RUN_JOB, jobIdOf, scheduleKeyOf, type ScheduledRunData } from './scheduled-run-job.js';
+
+export interface SchedulerWorkerOptions {
+  /** The database holding Agenda's jobs (collection `agendaJobs`). */
+  db: Db;
+  /** The connections as configured now; read at every refresh and before every scheduled run. */
+  connections: () => Promise<Connection[]>;
+  /** Claims each scheduled slot once across all workers. */
+  state: StateStore;
+  /** Starts a run; takes the connection's run lock and throws `AlreadyRunningError` while another run holds it. */
+  run: (connectionId: string, trigger: 'schedule') => Promise<unknown>;
+  clock?: Clock;
+  /** How long Agenda keeps a fired job locked to this worker; default 10 minutes. */
+  lockLifetimeMs?: number;
+  /** How often the connections are re-read; default one minute. */
+  refreshMs?: number;
+  /** How often Agenda looks for due jobs; default 5 seconds. */
+  pollMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * Triggers the scheduled runs of all connections with Agenda: one job per enabled, scheduled connection, due at
+ * the connection's next slot (`nextRuns`). Several workers may share one database: each slot runs once because
+ * the worker that fires it must first claim the slot in the state store, and `run` itself is exclusive per
+ * connection. Agenda's own job lock is only a hint here, never the guarantee.
+ */
+export class SchedulerWorker {
+  private readonly agenda: Agenda;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly refreshMs: number;
+  private refreshTimer?: NodeJS.Timeout;
+  /** Refreshes run one after the other, so a refresh asked for after a change always sees that change. */
+  private refreshQueue: Promise<void> = Promise.resolve();
+  private readonly firing = new Set<Promise<void>>();
+
+  constructor(private readonly options: SchedulerWorkerOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? createLogger();
+    this.refreshMs = options.refreshMs ?? 60_000;
+    this.agenda = new Agenda({
+      backend: new MongoBackend({ mongo: options.db, collection: JOBS_COLLECTION }),
+      name: `scheduler@${hostname()}:${process.pid}`,
+      processEvery: options.pollMs ?? 5_000,
+      defaultLockLifetime: options.lockLifetimeMs ?? 10 * 60_000,
+    });
+    this.agenda.define<ScheduledRunData>(SCHEDULED_RUN_JOB, (job) => this.track(this.fire(job)));
+  }
+
+  /** Brings the jobs in line with the connections, then starts firing them and refreshing on a timer. */
+  async start(): Promise<void> {
+    await this.refresh();
+    await this.agenda.start();
+    this.refreshTimer = setInterval(() => {
+      this.refresh().catch((error: unknown) => this.logger.log('error', 'schedule refresh failed', { error: messageOf(error) }));
+    }, this.refreshMs);
+    // The timer alone must not keep a process alive; Agenda's own polling does while the worker runs.
+    this.refreshTimer.unref();
+  }
+
+  /**
+   * Re-reads the connections: creates the job of a newly enabled or scheduled connection, moves the job of a
+   * changed schedule to its new next slot, and removes the jobs of disabled, unscheduled or deleted connections.
+   */
+  refresh(): Promise<void> {
+    const next = this.refreshQueue.then(() => this.syncJobs());
+    this.refreshQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Stops firing and waits for the scheduled runs this worker already started. */
+  async stop(): Promise<void> {
+    clearInterval(this.refreshTimer);
+    await this.agenda.stop();
+    await Promise.allSettled(this.firing);
+  }
+
+  private async syncJobs(): Promise<void> {
+    const wanted = new Map<string, Schedule>();
+    for (const connection of await this.options.connections()) {
+      if (connection.enabled && connection.schedule) wanted.set(connection.id, connection.schedule);
+    }
+    const jobs = await this.options.db
+      .collection<{ data: ScheduledRunData; nextRunAt: Date | null }>(JOBS_COLLECTION)
+      .find({ name: SCHEDULED_RUN_JOB }, { projection: { data: 1, nextRunAt: 1 } })
+      .toArray();
+
+    for (const job of jobs) {
+      if (wanted.has(job.data.connectionId)) continue;
+      await this.agenda.cancel({ id: job._id.toHexString() });
+      this.logger.log('info', 'connection unscheduled', { connectionId: job.data.connectionId });
+    }
+    for (const [connectionId, schedule] of wanted) {
+      const job = jobs.find((candidate) => candidate.data.connectionId === connectionId);
+      // An unchanged job is left alone: rewriting it could skip a slot that is due right now.
+      if (job && job.nextRunAt && job.data.scheduleKey === scheduleKeyOf(schedule)) continue;
+      try {
+        await this.scheduleNext(connectionId, schedule, this.clock.now());
+      } catch (error) {
+        this.logger.log('error', 'connection could not be scheduled', { connectionId, error: messageOf(error) });
+      }
+    }
+  }
+
+  /**
+   * Points the connection's job at its first slot after `after`, or removes the job when there is none. A job
+   * being fired is updated in place, so that Agenda's own save at the end of the firing keeps the new slot.
+   */
+  private async scheduleNext(connectionId: string, schedule: Schedule, after: Date, fired?: Job<ScheduledRunData>): Promise<void> {
+    const [slot] = nextRuns(schedule, after, 1);
+    if (!slot) {
+      await this.agenda.cancel({ id: jobIdOf(connectionId).toHexString() });
+      this.logger.log('warn', 'schedule never fires; connection unscheduled', { connectionId });
+      return;
+    }
+    const data: ScheduledRunData = { connectionId, slot, scheduleKey: scheduleKeyOf(schedule) };
+    const job = fired ?? this.agenda.create(SCHEDULED_RUN_JOB, data).unique({ _id: jobIdOf(connectionId) });
+    job.attrs.data = data;
+    await job.schedule(slot).save();
+    this.logger.log('debug', 'connection scheduled', { connectionId, slot: slot.toISOString() });
+  }
+
+  private track(firing: Promise<void>): Promise<void> {
+    this.firing.add(firing);
+    return firing.finally(() => this.firing.delete(firing));
+  }
+
+  /** One fired job: moves the job on to the next slot first, then runs the slot if this worker claims it. */
+  private async fire(job: Job<ScheduledRunData>): Promise<void> {
+    const { connectionId, scheduleKey } = job.attrs.data;
+    const slot = new Date(job.attrs.data.slot);
+    const connection = (await this.options.connections()).find((candidate) => candidate.id === connectionId);
+    if (!connection?.enabled || !connection.schedule) {
+      await job.remove();
+      this.logger.log('info', 'connection unscheduled', { connectionId });
+      return;
+    }
+    const now = this.clock.now();
+    if (scheduleKeyOf(connection.schedule) !== scheduleKey) {
+      // The slot belongs to a schedule that has since changed: follow the new one from now on.
+      await this.scheduleNext(connectionId, connection.schedule, now, job);
+      return;
+    }
+    // Slots missed while no worker was running are not replayed: the next slot is the first after now.
+    await this.scheduleNext(connectionId, connection.schedule, slot > now ? slot : now, job);
+
+    if (!(await this.options.state.claimScheduledSlot(connectionId, slot))) {
+      this.logger.log('debug', 'slot already run by another worker', { connectionId, slot: slot.toISOString() });
+      return;
+    }
+    try {
+      await this.options.run(connectionId, 'schedule');
+      this.logger.log('info', 'scheduled run finished', { connectionId, slot: slot.toISOString() });
+    } catch (error) {
+      if (error instanceof AlreadyRunningError) {
+        this.logger.log('info', 'scheduled run skipped: connection already running', { connectionId, slot: slot.toISOString(), since: error.since.toISOString() });
+      } else {
+        this.logger.log('error', 'scheduled run failed', { connectionId, slot: slot.toISOString(), error: messageOf(error) });
+      }
+    }
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

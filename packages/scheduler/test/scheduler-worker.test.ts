@@ -1,0 +1,264 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { MongoClient, type Db } from 'mongodb';
+import {
+  AlreadyRunningError,
+  InMemoryStateStore,
+  nextRuns,
+  type Clock,
+  type Connection,
+  type Logger,
+  type LogLevel,
+  type Schedule,
+  type TimesPerDaySchedule,
+} from '@cdp/sdk';
+import { startEmbeddedMongo, type EmbeddedMongo } from '@cdp/store-mongodb';
+import { JOBS_COLLECTION, SchedulerWorker } from '@cdp/scheduler';
+
+const DAY_SECONDS = 86_400;
+const LEASE_MS = 60_000;
+
+/**
+ * A UTC schedule with a slot at `target` (a whole second). Spreading N runs over a day puts slots off the minute
+ * (N = 7: every 3 h 25 min 42 s), so some N and start time hit any second; its other slots are ≥ 15 min away.
+ */
+function scheduleWithSlotAt(target: Date): TimesPerDaySchedule {
+  const secondOfDay = Math.floor(target.getTime() / 1000) % DAY_SECONDS;
+  for (let count = 1; count <= 96; count++) {
+    for (let k = 0; k < count; k++) {
+      const start = (secondOfDay - Math.floor((k * DAY_SECONDS) / count) + DAY_SECONDS) % DAY_SECONDS;
+      if (start % 60 !== 0) continue;
+      const minutes = start / 60;
+      const hhmm = `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+      return { type: 'timesPerDay', timeZone: 'UTC', timesPerDay: count, start: hhmm };
+    }
+  }
+  throw new Error(`no schedule has a slot at ${target.toISOString()}`);
+}
+
+/** A whole second at least `ms` from now. */
+function secondsAhead(ms: number): Date {
+  return new Date(Math.ceil((Date.now() + ms) / 1000) * 1000);
+}
+
+function connection(id: string, schedule: Schedule | undefined, enabled = true): Connection {
+  return { id, name: id, connector: 'mailchimp', enabled, objectives: ['marketing'], auth: {}, schedule, goals: [] } as unknown as Connection;
+}
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface RunCall {
+  connectionId: string;
+  worker: string;
+  at: Date;
+}
+
+interface LogEntry {
+  level: LogLevel;
+  message: string;
+  fields?: Record<string, unknown>;
+}
+
+describe('SchedulerWorker over the wire', () => {
+  let server: EmbeddedMongo;
+  const clients: MongoClient[] = [];
+  let databaseCount = 0;
+
+  // Each test gets its own database; each worker its own client, as separate processes would.
+  let dbName: string;
+  let state: InMemoryStateStore;
+  let configured: Connection[];
+  let calls: RunCall[];
+  let logs: LogEntry[];
+  let workers: SchedulerWorker[];
+
+  beforeAll(async () => {
+    server = await startEmbeddedMongo('scheduler-worker');
+  });
+
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.close()));
+    await server.stop();
+  });
+
+  beforeEach(() => {
+    dbName = `scheduler-${++databaseCount}`;
+    state = new InMemoryStateStore();
+    configured = [];
+    calls = [];
+    logs = [];
+    workers = [];
+  });
+
+  afterEach(async () => {
+    await Promise.all(workers.map((worker) => worker.stop()));
+  });
+
+  async function database(): Promise<Db> {
+    const client = await MongoClient.connect(server.uri);
+    clients.push(client);
+    return client.db(dbName);
+  }
+
+  /** A run as the runtime does it: exclusive per connection through the state store's run lock. */
+  function runAs(worker: string) {
+    return async (connectionId: string): Promise<void> => {
+      const lock = await state.acquireLock(connectionId, worker, LEASE_MS);
+      if (!lock.acquired) throw new AlreadyRunningError(connectionId, lock.since);
+      try {
+        calls.push({ connectionId, worker, at: new Date() });
+      } finally {
+        await state.releaseLock(connectionId, worker);
+      }
+    };
+  }
+
+  async function startWorker(name: string, options: { clock?: Clock; refreshMs?: number } = {}): Promise<SchedulerWorker> {
+    const logger: Logger = { log: (level, message, fields) => void logs.push({ level, message, fields }) };
+    const worker = new SchedulerWorker({
+      db: await database(),
+      connections: async () => structuredClone(configured),
+      state,
+      run: runAs(name),
+      lockLifetimeMs: 1_000,
+      pollMs: 200,
+      refreshMs: options.refreshMs ?? 60_000,
+      clock: options.clock,
+      logger,
+    });
+    workers.push(worker);
+    await worker.start();
+    return worker;
+  }
+
+  async function storedJobs(): Promise<{ connectionId: string; nextRunAt: Date | null }[]> {
+    const db = await database();
+    const jobs = await db.collection(JOBS_COLLECTION).find({}).toArray();
+    return jobs.map((job) => ({ connectionId: job.data.connectionId as string, nextRunAt: job.nextRunAt as Date | null }));
+  }
+
+  it('runs a connection at its slot, then moves its job to the next slot', async () => {
+    const slot = secondsAhead(2_000);
+    const schedule = scheduleWithSlotAt(slot);
+    configured = [connection('newsletter', schedule)];
+    await startWorker('a');
+
+    expect(await storedJobs()).toEqual([{ connectionId: 'newsletter', nextRunAt: slot }]);
+    await waitFor(() => calls.length === 1);
+    expect(calls[0].connectionId).toBe('newsletter');
+    expect(calls[0].at.getTime()).toBeGreaterThanOrEqual(slot.getTime());
+    // At its time, not at some later poll: well within the spacing of the schedule's slots.
+    expect(calls[0].at.getTime() - slot.getTime()).toBeLessThan(5_000);
+    await waitFor(async () => (await storedJobs())[0].nextRunAt?.getTime() !== slot.getTime());
+    expect(await storedJobs()).toEqual([{ connectionId: 'newsletter', nextRunAt: nextRuns(schedule, slot, 1)[0] }]);
+  });
+
+  it('runs each slot once with two workers on the same database', async () => {
+    const ids = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8'];
+    const slot = secondsAhead(2_000);
+    configured = ids.map((id) => connection(id, scheduleWithSlotAt(slot)));
+    await Promise.all([startWorker('a'), startWorker('b')]);
+
+    expect((await storedJobs()).map((job) => job.connectionId).sort()).toEqual(ids);
+    await waitFor(() => calls.length === ids.length);
+    // Past the slots and a few polls more: nothing runs a second time.
+    await sleep(1_500);
+    expect(calls.map((call) => call.connectionId).sort()).toEqual(ids);
+  });
+
+  it('runs a slot once even when Agenda delivers it twice', async () => {
+    const slot = secondsAhead(2_000);
+    configured = [connection('daily', scheduleWithSlotAt(slot))];
+    await Promise.all([startWorker('a'), startWorker('b')]);
+    await waitFor(() => calls.length === 1);
+
+    // What a lost or non-atomic Agenda lock amounts to: the job is handed out again for the same slot.
+    const db = await database();
+    await db.collection(JOBS_COLLECTION).updateOne({}, { $set: { nextRunAt: slot, 'data.slot': slot, lockedAt: null } });
+    await waitFor(() => logs.some((entry) => entry.message === 'slot already run by another worker'));
+    expect(calls.map((call) => call.connectionId)).toEqual(['daily']);
+  });
+
+  it('stops running a disabled connection and starts a newly enabled one without restart', async () => {
+    configured = [connection('weekly', scheduleWithSlotAt(secondsAhead(2_000))), connection('later', scheduleWithSlotAt(secondsAhead(2_000)), false)];
+    await startWorker('a', { refreshMs: 200 });
+    expect((await storedJobs()).map((job) => job.connectionId)).toEqual(['weekly']);
+
+    const enabledSlot = secondsAhead(2_500);
+    configured = [connection('weekly', configured[0].schedule, false), connection('later', scheduleWithSlotAt(enabledSlot))];
+    // No explicit refresh: the worker's timer picks the change up.
+    await waitFor(async () => (await storedJobs()).map((job) => job.connectionId).join() === 'later');
+    await waitFor(() => calls.length === 1);
+    await sleep(500);
+    expect(calls.map((call) => call.connectionId)).toEqual(['later']);
+    expect(calls[0].at.getTime()).toBeGreaterThanOrEqual(enabledSlot.getTime());
+  });
+
+  it('follows a changed schedule after refresh', async () => {
+    const hourly: Schedule = { type: 'timesPerDay', timeZone: 'UTC', timesPerDay: 24, start: '00:00' };
+    configured = [connection('sync', hourly)];
+    const worker = await startWorker('a');
+    expect((await storedJobs())[0].nextRunAt).toEqual(nextRuns(hourly, new Date(), 1)[0]);
+
+    const soon = secondsAhead(2_000);
+    configured = [connection('sync', scheduleWithSlotAt(soon))];
+    await worker.refresh();
+    expect(await storedJobs()).toEqual([{ connectionId: 'sync', nextRunAt: soon }]);
+    await waitFor(() => calls.length === 1);
+    expect(calls[0].at.getTime()).toBeGreaterThanOrEqual(soon.getTime());
+  });
+
+  it('removes the job of a deleted connection and of one whose schedule is removed', async () => {
+    configured = [connection('gone', scheduleWithSlotAt(secondsAhead(60_000))), connection('manual', scheduleWithSlotAt(secondsAhead(60_000)))];
+    const worker = await startWorker('a');
+    expect(await storedJobs()).toHaveLength(2);
+
+    configured = [connection('manual', undefined)];
+    await worker.refresh();
+    expect(await storedJobs()).toEqual([]);
+  });
+
+  it('skips a slot while the connection is already running, and keeps the schedule going', async () => {
+    const slot = secondsAhead(2_000);
+    const schedule = scheduleWithSlotAt(slot);
+    configured = [connection('busy', schedule)];
+    await state.acquireLock('busy', 'run-now', LEASE_MS);
+    await startWorker('a');
+
+    await waitFor(() => logs.some((entry) => entry.message.includes('already running')));
+    expect(calls).toEqual([]);
+    expect(logs.find((entry) => entry.message.includes('already running'))?.fields).toMatchObject({ connectionId: 'busy', slot: slot.toISOString() });
+    await waitFor(async () => (await storedJobs())[0].nextRunAt?.getTime() === nextRuns(schedule, slot, 1)[0].getTime());
+  });
+
+  it('does not schedule a connection whose schedule never fires, and says so', async () => {
+    configured = [connection('never', { type: 'daysOfMonth', timeZone: 'UTC', days: [30], months: [2], at: ['08:00'] })];
+    await startWorker('a');
+    expect(await storedJobs()).toEqual([]);
+    expect(logs).toContainEqual({ level: 'warn', message: 'schedule never fires; connection unscheduled', fields: { connectionId: 'never' } });
+  });
+
+  it('runs a slot missed while no worker ran once, then resumes from now', async () => {
+    const missed = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_000);
+    const schedule = scheduleWithSlotAt(missed);
+    configured = [connection('nightly', schedule)];
+    // A worker that planned the slot before it went down: its clock stood just before the slot.
+    const before: Clock = { now: () => new Date(missed.getTime() - 1_000) };
+    const gone = new SchedulerWorker({ db: await database(), connections: async () => configured, state, run: runAs('gone'), clock: before, lockLifetimeMs: 1_000 });
+    await gone.refresh();
+    expect(await storedJobs()).toEqual([{ connectionId: 'nightly', nextRunAt: missed }]);
+
+    await startWorker('a');
+    await waitFor(() => calls.length === 1);
+    await sleep(500);
+    expect(calls.map((call) => call.worker)).toEqual(['a']);
+    expect((await storedJobs())[0].nextRunAt).toEqual(nextRuns(schedule, new Date(), 1)[0]);
+  });
+});
