@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MongoClient } from 'mongodb';
+import { MongoClient, type MongoClientOptions } from 'mongodb';
 import { mongoFromEnvironment, type EmbeddedMongo } from '../src/embedded-mongo.js';
 
 /** A MongoDB to test against (MONGODB_URI, or a fresh embedded server) and a database no other test uses. */
@@ -7,7 +7,7 @@ export interface TestMongo {
   server: EmbeddedMongo;
   database: string;
   /** A new client connected to the server; closed by `stop`. */
-  connect(): Promise<MongoClient>;
+  connect(options?: MongoClientOptions): Promise<MongoClient>;
   stop(): Promise<void>;
 }
 
@@ -18,8 +18,8 @@ export async function startTestMongo(name: string): Promise<TestMongo> {
   return {
     server,
     database,
-    async connect() {
-      const client = await new MongoClient(server.uri).connect();
+    async connect(options) {
+      const client = await new MongoClient(server.uri, options).connect();
       clients.push(client);
       return client;
     },
