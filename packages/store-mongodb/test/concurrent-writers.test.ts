@@ -19,7 +19,7 @@ describe('two writers on separate clients', () => {
     const [first, second] = [await mongo.connect({ monitorCommands: true }), await mongo.connect({ monitorCommands: true })];
     for (const client of [first, second]) {
       client.on('commandSucceeded', (event) => {
-        if (event.commandName === 'update' && event.reply.n === 0) missedUpdates++;
+        if (event.commandName === 'update' && (event.reply as { n?: number }).n === 0) missedUpdates++;
       });
     }
     profiles = [first, second].map((client) => new MongoProfileStore(client.db(mongo.database), { uniqueIdentifiers: ['email'] })) as [MongoProfileStore, MongoProfileStore];
