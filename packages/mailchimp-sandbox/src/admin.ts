@@ -27,6 +27,7 @@ export function createAdmin(store: SandboxStore, counters: CallCounters, faults:
     addActivity(campaignId: string, email: string, activity: SeedActivity[]) {
       const campaign = store.campaigns.get(campaignId);
       if (!campaign) throw new Error(`No campaign ${campaignId}`);
+      assertValidSeed({ campaigns: [{ ...campaign, recipients: [{ email_address: email, activity }] }] });
       let recipient = campaign.recipients.find((entry) => entry.email_address.toLowerCase() === email.toLowerCase());
       if (!recipient) {
         recipient = { email_address: email, activity: [] };
