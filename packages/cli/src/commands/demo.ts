@@ -1,0 +1,104 @@
+import { fileURLToPath } from 'node:url';
+import { startSandbox, type Sandbox } from '@cdp/mailchimp-sandbox';
+import type { RunReport } from '@cdp/sdk';
+import { loadProfilesFromNdjson, startEmbeddedMongo } from '@cdp/store-mongodb';
+import type { Command } from 'commander';
+import { readCatalogFile } from '../catalog-file.js';
+import { action, type CommandHost } from '../command-kit.js';
+import { connectionSource, readConnectionFile } from '../connection-files.js';
+import type { CliContext } from '../context.js';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { validateConnectionFile, withHost, type Host } from '../host.js';
+import { ProgressDisplay } from '../progress.js';
+import { renderRunReport } from '../report-table.js';
+import { readSeed } from './sandbox.js';
+
+/** The repository's examples/ folder: this module sits four levels below the root in src/commands and dist/commands alike. */
+const EXAMPLES = fileURLToPath(new URL('../../../../examples/', import.meta.url));
+
+const DEMO = {
+  seed: `${EXAMPLES}mailchimp-seed.json`,
+  catalog: `${EXAMPLES}catalog.json`,
+  connection: `${EXAMPLES}newsletter.connection.json`,
+  profiles: `${EXAMPLES}profiles.ndjson`,
+};
+
+/** Any well-formed key is accepted by a sandbox whose seed lists none. */
+const SANDBOX_API_KEY = '0123456789abcdef0123456789abcdef-us1';
+
+/**
+ * `cdp demo` (what `npm start` runs): the example connection on the embedded default — an in-memory
+ * MongoDB-compatible server and the Mailchimp sandbox — run twice, to show a full run and then the delta.
+ */
+export function registerDemo(program: Command, host: CommandHost): void {
+  program
+    .command('demo')
+    .description('run the example connection twice on an in-memory MongoDB-compatible server and the Mailchimp sandbox')
+    .action(
+      action<object, []>(host, async ({ ctx }) => {
+        const seed = await readSeed(DEMO.seed);
+        const catalog = await readCatalogFile(DEMO.catalog);
+        const file = await readConnectionFile(DEMO.connection);
+        await validateConnectionFile(file, catalog.catalog);
+
+        ctx.output.line('Starting the in-memory MongoDB-compatible server and the Mailchimp sandbox…');
+        const mongo = await startEmbeddedMongo('cdp-demo');
+        let sandbox: Sandbox | undefined;
+        try {
+          sandbox = await startSandbox({ seed });
+          // The demo talks to its own sandbox only, whatever the environment says.
+          ctx.env.MAILCHIMP_BASE_URL = sandbox.baseUrl;
+          ctx.env.MAILCHIMP_API_KEY = seed.apiKeys?.[0] ?? SANDBOX_API_KEY;
+          const members = (seed.lists ?? []).reduce((sum, list) => sum + (list.members?.length ?? 0), 0);
+          ctx.output.line(`  MongoDB-compatible server: ${mongo.uri}`);
+          ctx.output.line(`  Mailchimp sandbox: ${sandbox.baseUrl} (${seed.lists?.length ?? 0} audiences, ${members} members)`);
+          const running = sandbox;
+          return await withHost(ctx, { catalog, connections: connectionSource([file]), mongoUri: mongo.uri }, (host) => twoRuns(ctx, host, file.id, running));
+        } finally {
+          await sandbox?.close();
+          await mongo.stop();
+        }
+      }),
+    );
+}
+
+async function twoRuns(ctx: CliContext, host: Host, connectionId: string, sandbox: Sandbox): Promise<ExitCodeValue> {
+  const { output } = ctx;
+  const loaded = await loadProfilesFromNdjson(host.stores.profiles, DEMO.profiles);
+  output.line(`  Profiles loaded from examples/profiles.ndjson: ${loaded.loaded}`);
+  for (const { line, reason } of loaded.refused) output.line(`    line ${line} refused: ${reason}`);
+
+  output.line('');
+  output.line(`First run of ${connectionId}: import and export`);
+  const first = await runWithProgress(ctx, host, connectionId);
+  output.line(renderRunReport(first));
+
+  output.line('');
+  output.line('Second run, nothing changed in between: the delta');
+  sandbox.admin.resetCounters();
+  const second = await runWithProgress(ctx, host, connectionId);
+  const writeCalls = sandbox.admin.counters().writes;
+  output.line(renderRunReport(second));
+  output.line('');
+
+  const sent = second.goals.flatMap((goal) => goal.audiences).reduce((sum, a) => sum + a.created + a.updated + a.removed, 0);
+  if (first.status !== 'succeeded' || second.status !== 'succeeded') {
+    output.line(`The example connection did not succeed (first run ${first.status}, second run ${second.status}).`);
+    return ExitCode.runFailed;
+  }
+  if (sent > 0 || writeCalls > 0) {
+    output.line(`Expected nothing to send on the second run, but it wrote ${sent} records with ${writeCalls} write calls.`);
+    return ExitCode.runFailed;
+  }
+  output.line('Second run: nothing to send (0 created, 0 updated, 0 removed; 0 write calls to Mailchimp).');
+  return ExitCode.ok;
+}
+
+async function runWithProgress(ctx: CliContext, host: Host, connectionId: string): Promise<RunReport> {
+  const progress = new ProgressDisplay(ctx.output);
+  try {
+    return await host.service.runNow(connectionId, { onProgress: progress.update });
+  } finally {
+    progress.finish();
+  }
+}

@@ -1,0 +1,45 @@
+import { assertValidSeed, startSandbox, type SandboxSeed } from '@cdp/mailchimp-sandbox';
+import type { Command } from 'commander';
+import { action, type CommandHost } from '../command-kit.js';
+import { CliError, ExitCode } from '../exit-codes.js';
+import { readJsonFile } from '../read-json.js';
+import { interrupted } from '../signals.js';
+
+interface SandboxFlags {
+  port: string;
+  seed?: string;
+}
+
+/** `cdp sandbox`: the Mailchimp sandbox on its own, until interrupted. */
+export function registerSandbox(program: Command, host: CommandHost): void {
+  program
+    .command('sandbox')
+    .description('start the Mailchimp sandbox on 127.0.0.1 until interrupted (Ctrl-C)')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', '4010')
+    .option('--seed <file>', 'seed JSON: API keys, audiences with merge fields and members, campaigns')
+    .action(
+      action<SandboxFlags, []>(host, async ({ ctx, options }) => {
+        const port = Number(options.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new CliError(`--port must be a port number, got "${options.port}"`, ExitCode.badInput);
+        const seed = options.seed ? await readSeed(options.seed) : undefined;
+        const sandbox = await startSandbox({ port, seed });
+        ctx.output.line(`Mailchimp sandbox listening on ${sandbox.url}`);
+        ctx.output.line(`  MAILCHIMP_BASE_URL=${sandbox.baseUrl}`);
+        ctx.output.line(seed?.apiKeys?.length ? `  accepted API keys: ${seed.apiKeys.length} from the seed` : '  any well-formed API key (<32 hex digits>-us1) is accepted');
+        await interrupted();
+        await sandbox.close();
+        return ExitCode.ok;
+      }),
+    );
+}
+
+/** Reads and checks a seed file; a bad seed lists its problems and starts nothing. */
+export async function readSeed(path: string): Promise<SandboxSeed> {
+  const seed = await readJsonFile(path, 'sandbox seed');
+  try {
+    assertValidSeed(seed);
+  } catch (error) {
+    throw new CliError(`${path}: ${(error as Error).message}`, ExitCode.badInput);
+  }
+  return seed;
+}

@@ -1,0 +1,53 @@
+import type { RunReport } from '@cdp/sdk';
+import { readCatalogFile } from './catalog-file.js';
+import type { Invocation } from './command-kit.js';
+import { connectionSource, readConnectionFile } from './connection-files.js';
+import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { checkCredentials, validateConnectionFile, withHost } from './host.js';
+import type { Output } from './output.js';
+import { ProgressDisplay } from './progress.js';
+import { renderRunReport } from './report-table.js';
+
+export interface RunFlags {
+  goal?: string[];
+  full?: boolean;
+  force?: boolean;
+  json?: boolean;
+}
+
+/**
+ * Runs (or dry-runs) a connection file: the config is checked before anything is opened, then MongoDB and the
+ * credentials, and only then does the run start. Prints the report as a table or as JSON.
+ */
+export async function runConnectionFile({ ctx, globals, options }: Invocation<RunFlags>, path: string, dryRun: boolean): Promise<ExitCodeValue> {
+  const catalog = await readCatalogFile(globals.catalog);
+  const file = await readConnectionFile(path);
+  const connection = await validateConnectionFile(file, catalog.catalog);
+  const unknownGoals = (options.goal ?? []).filter((id) => !connection.goals.some((goal) => goal.id === id));
+  if (unknownGoals.length > 0) {
+    const known = connection.goals.map((goal) => goal.id).join(', ');
+    throw new CliError(`Connection ${connection.id} has no goal ${unknownGoals.join(', ')} (its goals: ${known})`, ExitCode.badInput);
+  }
+  return withHost(ctx, { catalog, connections: connectionSource([file]) }, async (host) => {
+    await checkCredentials(ctx, connection);
+    const progress = new ProgressDisplay(ctx.output);
+    const request = { goalIds: options.goal, full: options.full, force: options.force, onProgress: progress.update };
+    let report: RunReport;
+    try {
+      report = dryRun ? await host.service.test(file.id, request) : await host.service.runNow(file.id, request);
+    } finally {
+      progress.finish();
+    }
+    printReport(ctx.output, report, options.json ?? false);
+    return reportExitCode(report);
+  });
+}
+
+export function printReport(output: Output, report: RunReport, json: boolean): void {
+  if (json) output.json(report);
+  else output.line(renderRunReport(report));
+}
+
+export function reportExitCode(report: RunReport): ExitCodeValue {
+  return report.status === 'succeeded' ? ExitCode.ok : ExitCode.runFailed;
+}

@@ -1,0 +1,48 @@
+import { CdpError } from '@cdp/sdk';
+
+/** The process exit codes of every command; scripts and CI rely on them. */
+export const ExitCode = {
+  ok: 0,
+  /** The run failed or only partly succeeded. */
+  runFailed: 1,
+  /** Invalid config, missing file, invalid JSON, unknown connection or goal, missing setting. */
+  badInput: 2,
+  alreadyRunning: 3,
+  /** MongoDB or Mailchimp cannot be reached, or the credentials are wrong. */
+  unreachable: 4,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** An error the command line reports with its own exit code. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCodeValue,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+const CODES_BY_ERROR: Record<string, ExitCodeValue> = {
+  invalid_config: ExitCode.badInput,
+  unknown_connection: ExitCode.badInput,
+  unknown_connector: ExitCode.badInput,
+  unknown_goal: ExitCode.badInput,
+  missing_secret: ExitCode.badInput,
+  already_running: ExitCode.alreadyRunning,
+  invalid_credentials: ExitCode.unreachable,
+  mailchimp_unreachable: ExitCode.unreachable,
+  retryable: ExitCode.unreachable,
+};
+
+/** MongoDB driver errors that mean the server is not there (by class name: the driver is not imported here). */
+const MONGO_UNREACHABLE = ['MongoServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError', 'MongoTopologyClosedError'];
+
+export function exitCodeOf(error: unknown): ExitCodeValue {
+  if (error instanceof CliError) return error.exitCode;
+  if (error instanceof CdpError) return CODES_BY_ERROR[error.code] ?? ExitCode.runFailed;
+  if (error instanceof Error && MONGO_UNREACHABLE.includes(error.name)) return ExitCode.unreachable;
+  return ExitCode.runFailed;
+}

@@ -1,0 +1,70 @@
+import { mailchimpConnector } from '@cdp/connector-mailchimp';
+import { createRunService, type ConnectionSource, type RunService } from '@cdp/runtime';
+import { InvalidConfigError, validateConnection, type Catalog, type Connection, type Connector } from '@cdp/sdk';
+import type { MongoStores } from '@cdp/store-mongodb';
+import { uniqueIdentifiers, type LoadedCatalog } from './catalog-file.js';
+import type { CliContext } from './context.js';
+import { connectStores, requireMongoUri } from './mongo.js';
+
+/** The connectors this command line can run. */
+export const CONNECTORS: Connector[] = [mailchimpConnector as Connector];
+
+/** Everything a command that runs connections needs, composed through the runtime's composition root. */
+export interface Host {
+  service: RunService;
+  stores: MongoStores;
+  catalog: Catalog;
+  close(): Promise<void>;
+}
+
+export interface HostOptions {
+  catalog: LoadedCatalog;
+  connections: ConnectionSource;
+  /** Defaults to MONGODB_URI. */
+  mongoUri?: string;
+}
+
+/** Connects to MongoDB and builds the run service over the catalog and the given connection files. */
+export async function openHost(ctx: CliContext, options: HostOptions): Promise<Host> {
+  const { catalog, data } = options.catalog;
+  const uri = options.mongoUri ?? requireMongoUri(ctx.env);
+  const stores = await connectStores(uri, uniqueIdentifiers(data));
+  const service = createRunService({
+    profiles: stores.profiles,
+    state: stores.state,
+    catalog,
+    connections: options.connections,
+    connectors: CONNECTORS,
+    logger: ctx.logger,
+    secrets: ctx.secrets,
+  });
+  return { service, stores, catalog, close: () => stores.close() };
+}
+
+/** Runs `use` with an open host and closes it afterwards, whatever happens. */
+export async function withHost<T>(ctx: CliContext, options: HostOptions, use: (host: Host) => Promise<T>): Promise<T> {
+  const host = await openHost(ctx, options);
+  try {
+    return await use(host);
+  } finally {
+    await host.close();
+  }
+}
+
+/** Validates a connection file against the schemas, the connectors and the catalog; refusal lists every problem. */
+export async function validateConnectionFile(file: { raw: unknown }, catalog: Catalog): Promise<Connection> {
+  const result = await validateConnection(file.raw, { catalog, connectors: CONNECTORS });
+  if (!result.ok) throw new InvalidConfigError(result.problems);
+  return result.connection;
+}
+
+/** Opens a session and pings, so wrong credentials or an unreachable API stop a command before it starts. */
+export async function checkCredentials(ctx: CliContext, connection: Connection): Promise<void> {
+  const connector = CONNECTORS.find((candidate) => candidate.id === connection.connector)!;
+  const session = await connector.connect(connection.auth, { secret: (ref) => ctx.secrets.secret(ref), logger: ctx.logger });
+  try {
+    await session.check();
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,20 @@
+import { readFile } from 'node:fs/promises';
+import { parseConnectionJson } from '@cdp/sdk';
+import { CliError, ExitCode } from './exit-codes.js';
+
+/** Reads and parses a JSON file; a missing file or invalid JSON is bad input with a message naming the file. */
+export async function readJsonFile(path: string, what: string): Promise<unknown> {
+  const parsed = parseConnectionJson(await readTextFile(path, what), path);
+  if (!parsed.ok) throw new CliError(parsed.problems.map((problem) => problem.message).join('\n'), ExitCode.badInput);
+  return parsed.value;
+}
+
+export async function readTextFile(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (code ?? 'unreadable');
+    throw new CliError(`Cannot read the ${what} ${path}: ${reason}`, ExitCode.badInput);
+  }
+}

@@ -1,0 +1,92 @@
+import type { AudienceReport, GoalReport, RunReport } from '@cdp/sdk';
+import { formatCount, formatDuration, renderTable, type Column } from './table.js';
+
+const COLUMNS: Column[] = [
+  { header: 'Goal' },
+  { header: 'Audience' },
+  { header: 'Selected', align: 'right' },
+  { header: 'Created', align: 'right' },
+  { header: 'Updated', align: 'right' },
+  { header: 'Unchanged', align: 'right' },
+  { header: 'Removed', align: 'right' },
+  { header: 'Skipped', align: 'right' },
+  { header: 'Failed', align: 'right' },
+  { header: 'Truncated', align: 'right' },
+  { header: 'API calls', align: 'right' },
+  { header: 'Duration', align: 'right' },
+];
+
+/** Failures listed per audience under the table; the counters hold the full numbers. */
+const LISTED_FAILURES = 5;
+
+/** The run report as people read it: a headline, one row per goal and audience, then notes and data exchange. */
+export function renderRunReport(report: RunReport): string {
+  const lines = [headline(report), ''];
+  if (report.goals.length > 0) lines.push(renderTable(COLUMNS, report.goals.flatMap(goalRows)), '');
+  const notes = [...(report.error ? [`Run error: ${report.error}`] : []), ...report.goals.flatMap(goalNotes)];
+  if (notes.length > 0) lines.push(...notes, '');
+  lines.push(
+    `Data exchange: ${formatCount(report.dataExchange.imported)} unique profiles imported, ` +
+      `${formatCount(report.dataExchange.exported)} exported through this connection so far.`,
+  );
+  return lines.join('\n');
+}
+
+function headline(report: RunReport): string {
+  const kind = report.dryRun ? 'Dry run (nothing written)' : 'Run';
+  const duration = report.endedAt ? ` in ${formatDuration(report.endedAt.getTime() - report.startedAt.getTime())}` : '';
+  return `${kind} ${report.runId} of ${report.connectionId}: ${report.status}${duration} (${report.trigger}, started ${report.startedAt.toISOString()})`;
+}
+
+function goalRows(goal: GoalReport): string[][] {
+  const label = `${goal.goalId} (${goal.kind}${goal.status === 'succeeded' ? '' : `, ${goal.status}`})`;
+  const audiences = goal.audiences.length > 0 ? goal.audiences : [undefined];
+  return audiences.map((audience, index) => [
+    index === 0 ? label : '',
+    audience?.audienceId ?? '-',
+    ...(audience ? audienceCounts(audience) : ['', '', '', '', '', '', '', '']),
+    index === 0 ? formatCount(goal.apiCalls) + (goal.retries > 0 ? ` (+${goal.retries} retries)` : '') : '',
+    index === 0 ? formatDuration(goal.durationMs) : '',
+  ]);
+}
+
+function audienceCounts(audience: AudienceReport): string[] {
+  return [
+    audience.selected,
+    audience.created,
+    audience.updated,
+    audience.unchanged,
+    audience.removed,
+    skippedTotal(audience),
+    audience.failed,
+    audience.truncated,
+  ].map(formatCount);
+}
+
+function skippedTotal(audience: AudienceReport): number {
+  return Object.values(audience.skipped).reduce((sum, count) => sum + (count ?? 0), 0);
+}
+
+/** Everything that does not fit a counter: errors, skip reasons, brake verdicts, merge fields, failures. */
+function goalNotes(goal: GoalReport): string[] {
+  const notes: string[] = [];
+  if (goal.error) notes.push(`${goal.goalId}: ${goal.error}`);
+  for (const audience of goal.audiences) {
+    const where = `${goal.goalId} / ${audience.audienceId}`;
+    const reasons = Object.entries(audience.skipped).filter(([, count]) => (count ?? 0) > 0);
+    if (reasons.length > 0) notes.push(`${where}: skipped ${reasons.map(([reason, count]) => `${reason} ${formatCount(count ?? 0)}`).join(', ')}`);
+    if (audience.brake) {
+      const { wouldRemove, audienceSize, maxShare } = audience.brake;
+      notes.push(
+        `${where}: removal brake: would remove ${formatCount(wouldRemove)} of ${formatCount(audienceSize)} members ` +
+          `(limit ${Math.round(maxShare * 100)}%); nothing removed, --force overrides`,
+      );
+    }
+    if (audience.missingFields?.length) notes.push(`${where}: missing merge fields ${audience.missingFields.join(', ')}`);
+    if (audience.createdFields?.length) notes.push(`${where}: created merge fields ${audience.createdFields.join(', ')}`);
+    const listed = audience.failures.slice(0, LISTED_FAILURES);
+    for (const failure of listed) notes.push(`${where}: failed ${failure.record}: ${failure.reason}`);
+    if (audience.failed > listed.length) notes.push(`${where}: … and ${formatCount(audience.failed - listed.length)} more failures`);
+  }
+  return notes;
+}
