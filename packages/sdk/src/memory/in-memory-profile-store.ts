@@ -145,9 +145,8 @@ function stringValues(profile: Profile | undefined, property: string): string[] 
 
 /** Moves `id` from the keys it no longer has to the keys it now has, keeping its place under unchanged keys. */
 function updateIndex(index: Map<string, Set<string>>, id: string, before: string[], after: string[]): void {
-  const kept = new Set(after);
   for (const key of before) {
-    if (kept.has(key)) continue;
+    if (after.includes(key)) continue;
     const ids = index.get(key);
     ids?.delete(id);
     if (ids?.size === 0) index.delete(key);
