@@ -2,16 +2,16 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { MongoClient, type Db } from 'mongodb';
 import {
   AlreadyRunningError,
-  InMemoryStateStore,
   nextRuns,
   type Clock,
   type Connection,
   type Logger,
   type LogLevel,
   type Schedule,
+  type StateStore,
   type TimesPerDaySchedule,
 } from '@cdp/sdk';
-import { startEmbeddedMongo, type EmbeddedMongo } from '@cdp/store-mongodb';
+import { MongoStateStore, startEmbeddedMongo, type EmbeddedMongo } from '@cdp/store-mongodb';
 import { JOBS_COLLECTION, SchedulerWorker } from '@cdp/scheduler';
 
 const DAY_SECONDS = 86_400;
@@ -71,9 +71,10 @@ describe('SchedulerWorker over the wire', () => {
   const clients: MongoClient[] = [];
   let databaseCount = 0;
 
-  // Each test gets its own database; each worker its own client, as separate processes would.
+  // Each test gets its own database; each worker its own client and state store, as separate processes would.
   let dbName: string;
-  let state: InMemoryStateStore;
+  /** The test's own view of the connection state, e.g. to hold a run lock as a manual run would. */
+  let state: StateStore;
   let configured: Connection[];
   let calls: RunCall[];
   let logs: LogEntry[];
@@ -88,9 +89,9 @@ describe('SchedulerWorker over the wire', () => {
     await server.stop();
   });
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dbName = `scheduler-${++databaseCount}`;
-    state = new InMemoryStateStore();
+    state = await stateStore();
     configured = [];
     calls = [];
     logs = [];
@@ -107,26 +108,33 @@ describe('SchedulerWorker over the wire', () => {
     return client.db(dbName);
   }
 
+  async function stateStore(): Promise<MongoStateStore> {
+    const store = new MongoStateStore(await database());
+    await store.init();
+    return store;
+  }
+
   /** A run as the runtime does it: exclusive per connection through the state store's run lock. */
-  function runAs(worker: string) {
+  function runAs(worker: string, store: StateStore) {
     return async (connectionId: string): Promise<void> => {
-      const lock = await state.acquireLock(connectionId, worker, LEASE_MS);
+      const lock = await store.acquireLock(connectionId, worker, LEASE_MS);
       if (!lock.acquired) throw new AlreadyRunningError(connectionId, lock.since);
       try {
         calls.push({ connectionId, worker, at: new Date() });
       } finally {
-        await state.releaseLock(connectionId, worker);
+        await store.releaseLock(connectionId, worker);
       }
     };
   }
 
   async function startWorker(name: string, options: { clock?: Clock; refreshMs?: number } = {}): Promise<SchedulerWorker> {
     const logger: Logger = { log: (level, message, fields) => void logs.push({ level, message, fields }) };
+    const store = await stateStore();
     const worker = new SchedulerWorker({
       db: await database(),
       connections: async () => structuredClone(configured),
-      state,
-      run: runAs(name),
+      state: store,
+      run: runAs(name, store),
       lockLifetimeMs: 1_000,
       pollMs: 200,
       refreshMs: options.refreshMs ?? 60_000,
@@ -251,7 +259,7 @@ describe('SchedulerWorker over the wire', () => {
     configured = [connection('nightly', schedule)];
     // A worker that planned the slot before it went down: its clock stood just before the slot.
     const before: Clock = { now: () => new Date(missed.getTime() - 1_000) };
-    const gone = new SchedulerWorker({ db: await database(), connections: async () => configured, state, run: runAs('gone'), clock: before, lockLifetimeMs: 1_000 });
+    const gone = new SchedulerWorker({ db: await database(), connections: async () => configured, state, run: runAs('gone', state), clock: before, lockLifetimeMs: 1_000 });
     await gone.refresh();
     expect(await storedJobs()).toEqual([{ connectionId: 'nightly', nextRunAt: missed }]);
 
