@@ -35,7 +35,7 @@ export function schemaProblems(errors: readonly ErrorObject[], registry: SchemaR
   }
   const problems = errors.flatMap((error) => {
     if (fromBranches.has(errorKey(error))) return [];
-    return explained.get(error) ?? describe(error, registry);
+    return explained.get(error) ?? describeError(error, registry);
   });
   return unique(problems.map((problem) => ({ pointer: prefix + problem.pointer, message: problem.message })));
 }
@@ -64,7 +64,7 @@ function explainOneOf(error: ErrorObject, registry: SchemaRegistry): { problems:
   return { problems: schemaProblems(closest, registry), branchErrors };
 }
 
-function describe(error: ErrorObject, registry: SchemaRegistry): ConfigProblem[] {
+function describeError(error: ErrorObject, registry: SchemaRegistry): ConfigProblem[] {
   const { keyword, params, data, instancePath: pointer } = error;
   const at = (message: string, where = pointer): ConfigProblem[] => [{ pointer: where, message }];
   const got = shown(data, pointer);
