@@ -25,6 +25,17 @@ describe('InMemoryProfileStore input checks', () => {
     }
   });
 
+  it('keeps a property named __proto__ as an ordinary property through copies', async () => {
+    const store = new InMemoryProfileStore(new TestClock());
+    const properties = JSON.parse('{"__proto__": ["x@example.com"]}') as Record<string, string[]>;
+    await store.upsertProfiles([makeProfile('p1', { properties })]);
+
+    const [stored] = await store.findById(['p1']);
+    expect(Object.hasOwn(stored.properties, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(stored.properties)).toBe(Object.prototype);
+    expect((await store.findByIdentifier('__proto__', ['x@example.com'])).map((p) => p.id)).toEqual(['p1']);
+  });
+
   it('refuses a sum that is not one finite number and leaves the whole batch unapplied', async () => {
     const store = new InMemoryProfileStore(new TestClock());
     await store.upsertProfiles([makeProfile('p1', { properties: { opens: [1] } })]);
