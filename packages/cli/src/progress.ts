@@ -22,18 +22,23 @@ interface GoalState {
 export class ProgressDisplay {
   private readonly goals = new Map<string, GoalState>();
   private current?: string;
+  /** When the last event arrived: a new goal starts where the previous one left off (or at the run's start). */
+  private lastEventAt: number;
 
   constructor(
     private readonly output: Output,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.lastEventAt = now();
+  }
 
   /** For `RunOptions.onProgress`. */
   readonly update = (progress: GoalProgress): void => {
     const now = this.now();
     const known = this.goals.get(progress.goalId);
-    const state: GoalState = known ?? { startedAt: now, shownAt: 0, last: progress };
+    const state: GoalState = known ?? { startedAt: this.lastEventAt, shownAt: 0, last: progress };
     state.last = progress;
+    this.lastEventAt = now;
     this.goals.set(progress.goalId, state);
     const interval = this.output.interactive ? BAR_INTERVAL_MS : LINE_INTERVAL_MS;
     if (known && now - state.shownAt < interval) return;

@@ -85,7 +85,7 @@ function goalNotes(goal: GoalReport): string[] {
     if (audience.missingFields?.length) notes.push(`${where}: missing merge fields ${audience.missingFields.join(', ')}`);
     if (audience.createdFields?.length) notes.push(`${where}: created merge fields ${audience.createdFields.join(', ')}`);
     const listed = audience.failures.slice(0, LISTED_FAILURES);
-    for (const failure of listed) notes.push(`${where}: failed ${failure.record}: ${failure.reason}`);
+    for (const failure of listed) notes.push(`${where}: ${failure.record}: ${failure.reason}`);
     if (audience.failed > listed.length) notes.push(`${where}: … and ${formatCount(audience.failed - listed.length)} more failures`);
   }
   return notes;
