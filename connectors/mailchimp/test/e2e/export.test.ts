@@ -1,0 +1,346 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Connector, ExportGoal, Profile } from '@cdp/sdk';
+import { mongoFromEnvironment, type EmbeddedMongo } from '@cdp/store-mongodb';
+import { createMailchimpConnector } from '../../src/index.js';
+import { API_KEY, audienceReport, profile, World } from './world.js';
+
+// Export goals end to end: run service → engine → MongoDB store over the wire → official client → sandbox.
+
+const LIST = { id: 'news1', name: 'Newsletter', merge_fields: [
+  { tag: 'FNAME', name: 'First name', type: 'text' as const },
+  { tag: 'LNAME', name: 'Last name', type: 'text' as const },
+  { tag: 'CITY', name: 'City', type: 'text' as const },
+  { tag: 'BIO', name: 'Bio', type: 'text' as const },
+  { tag: 'SEGMENTS', name: 'Segments', type: 'text' as const },
+  { tag: 'CDPID', name: 'Profile id', type: 'text' as const },
+  { tag: 'STAGE', name: 'Lifecycle', type: 'text' as const },
+  { tag: 'VIEWED', name: 'Viewed', type: 'text' as const },
+  { tag: 'PERM', name: 'Permission', type: 'text' as const },
+  { tag: 'SOURCE', name: 'Source', type: 'text' as const },
+  { tag: 'SCORE', name: 'Score', type: 'number' as const },
+] };
+
+function exportGoal(overrides: Partial<ExportGoal> = {}): ExportGoal {
+  return {
+    id: 'to-newsletter',
+    kind: 'export',
+    segment: 'newsletter',
+    audiences: ['news1'],
+    identifier: 'email',
+    mappings: [{ source: 'property', property: 'firstName', to: 'FNAME' }],
+    ...overrides,
+  };
+}
+
+let mongo: EmbeddedMongo;
+let world: World | undefined;
+let databases = 0;
+
+beforeAll(async () => {
+  mongo = await mongoFromEnvironment('export-e2e');
+});
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+afterAll(async () => {
+  await mongo.stop();
+});
+
+type SeedStatus = 'subscribed' | 'unsubscribed' | 'cleaned' | 'pending';
+
+async function start(
+  profiles: Profile[],
+  goal: ExportGoal,
+  options: { members?: { email_address: string; status: SeedStatus }[]; connector?: Connector } = {},
+): Promise<World> {
+  world = await World.start(mongo, {
+    database: `export_e2e_${++databases}`,
+    lists: [{ ...LIST, members: options.members }],
+    profiles,
+    goals: [goal],
+    connector: options.connector,
+  });
+  return world;
+}
+
+describe('export goal: who qualifies', () => {
+  it('sends only consented profiles of the segment with an email, and counts the others by reason', async () => {
+    const w = await start(
+      [
+        profile('p1', 'ann@example.com', { properties: { email: ['ann@example.com'], firstName: ['Ann'] } }),
+        profile('p2', 'bob@example.com', { consent: { objectives: ['analytics'] } }),
+        profile('p3', 'cy@example.com', { segments: ['vip'] }),
+        profile('p4', undefined),
+        profile('p5', 'not-an-email'),
+      ],
+      exportGoal(),
+    );
+    const report = await w.run();
+    expect(report.status).toBe('succeeded');
+    expect(w.members('news1').map((m) => m.email_address)).toEqual(['ann@example.com']);
+    expect(w.member('news1', 'ann@example.com')!.merge_fields.FNAME).toBe('Ann');
+    const audience = audienceReport(report);
+    expect(audience).toMatchObject({ selected: 4, created: 1, skipped: { noConsent: 1, noIdentifier: 1, invalidIdentifier: 1 } });
+  });
+
+  it('restricts to a lifecycle stage when the goal names one', async () => {
+    const w = await start(
+      [
+        profile('p1', 'new@example.com', { lifecycles: [{ lifecycle: 'onboarding', stage: 'new' }] }),
+        profile('p2', 'active@example.com', { lifecycles: [{ lifecycle: 'onboarding', stage: 'active' }] }),
+      ],
+      exportGoal({ lifecycleStage: { lifecycle: 'onboarding', stage: 'active' } }),
+    );
+    const report = await w.run();
+    expect(w.members('news1').map((m) => m.email_address)).toEqual(['active@example.com']);
+    expect(audienceReport(report).skipped).toEqual({ notInStage: 1 });
+  });
+});
+
+describe('export goal: merge fields and tags', () => {
+  it('fills a merge field from each mapping source and sends segments as tags', async () => {
+    const w = await start(
+      [
+        profile('p-42', 'ann@example.com', {
+          properties: { email: ['ann@example.com'], firstName: ['Ann'], interests: ['cycling', 'jazz'] },
+          segments: ['newsletter', 'vip'],
+          lifecycles: [{ lifecycle: 'onboarding', stage: 'active' }],
+          viewedInteractions: ['welcome-banner', 'spring-sale'],
+          permissionLevel: 'PERSONAL',
+        }),
+      ],
+      exportGoal({
+        mappings: [
+          { source: 'property', property: 'interests', to: 'FNAME', separator: ' & ' },
+          { source: 'profileId', to: 'CDPID' },
+          { source: 'segments', select: [{ segment: 'vip', as: 'Very important' }], to: 'SEGMENTS' },
+          { source: 'lifecycles', to: 'STAGE' },
+          { source: 'viewedInteractions', to: 'VIEWED' },
+          { source: 'permissionLevel', to: 'PERM' },
+          { source: 'text', text: 'cdp', to: 'SOURCE' },
+        ],
+        segmentTags: 'all',
+      }),
+    );
+    await w.run();
+    const member = w.member('news1', 'ann@example.com')!;
+    expect(member.merge_fields).toMatchObject({
+      FNAME: 'cycling & jazz',
+      CDPID: 'p-42',
+      SEGMENTS: 'Very important',
+      STAGE: 'onboarding:active',
+      VIEWED: 'welcome-banner, spring-sale',
+      PERM: 'PERSONAL',
+      SOURCE: 'cdp',
+    });
+    expect([...member.tags].sort()).toEqual(['newsletter', 'vip']);
+  });
+
+  it('truncates values over 255 characters and counts them', async () => {
+    const long = `${'é'.repeat(250)}${'😀'.repeat(10)}`;
+    const w = await start([profile('p1', 'ann@example.com', { properties: { email: ['ann@example.com'], bio: [long] } })], exportGoal({
+      mappings: [{ source: 'property', property: 'bio', to: 'BIO' }],
+    }));
+    const report = await w.run();
+    expect(audienceReport(report).truncated).toBe(1);
+    const member = w.member('news1', 'ann@example.com')!;
+    const sent = (await w.stores.state.getSent('e2e', 'to-newsletter', 'news1', [member.id])).get(member.id)!;
+    const bio = (sent.payload as { mergeFields: Record<string, string> }).mergeFields.BIO;
+    // 250 'é' and 5 whole emoji: 255 characters, no surrogate pair split.
+    expect(bio).toBe(`${'é'.repeat(250)}${'😀'.repeat(5)}`);
+    // Mailchimp itself keeps at most 255 bytes of a text field: what it holds is a prefix of what was sent.
+    expect(bio.startsWith(String(member.merge_fields.BIO))).toBe(true);
+  });
+
+  it('reports missing merge fields and creates them when the goal says so', async () => {
+    const goal = exportGoal({ mappings: [{ source: 'property', property: 'city', to: 'TOWN' }] });
+    const w = await start([profile('p1', 'ann@example.com', { properties: { email: ['ann@example.com'], city: ['Utrecht'] } })], goal);
+    const refused = await w.run();
+    expect(refused.goals[0]).toMatchObject({ status: 'failed' });
+    expect(refused.goals[0].error).toMatch(/TOWN/);
+    expect(audienceReport(refused).missingFields).toEqual(['TOWN']);
+    expect(w.members('news1')).toHaveLength(0);
+
+    w.setGoals([{ ...goal, createMissingMergeFields: true }]);
+    const created = await w.run();
+    expect(audienceReport(created).createdFields).toEqual(['TOWN']);
+    expect(w.member('news1', 'ann@example.com')!.merge_fields.TOWN).toBe('Utrecht');
+  });
+});
+
+describe('export goal: members and statuses', () => {
+  it('only updates existing members when createMembers is off', async () => {
+    const w = await start(
+      [
+        profile('p1', 'known@example.com', { properties: { email: ['known@example.com'], firstName: ['Kim'] } }),
+        profile('p2', 'new@example.com'),
+      ],
+      exportGoal({ createMembers: false }),
+      { members: [{ email_address: 'known@example.com', status: 'subscribed' }] },
+    );
+    const report = await w.run();
+    expect(w.members('news1').map((m) => m.email_address)).toEqual(['known@example.com']);
+    expect(w.member('news1', 'known@example.com')!.merge_fields.FNAME).toBe('Kim');
+    expect(audienceReport(report)).toMatchObject({ created: 0, updated: 1, skipped: { notFound: 1 } });
+  });
+
+  it('creates members as pending for double opt-in and never re-sends the confirmation', async () => {
+    const people = [profile('p1', 'ann@example.com', { properties: { email: ['ann@example.com'], firstName: ['Ann'] } })];
+    const w = await start(people, exportGoal({ newMemberStatus: 'pending' }));
+    await w.run();
+    expect(w.member('news1', 'ann@example.com')!.status).toBe('pending');
+    await w.stores.profiles.upsertProfiles([{ ...people[0], properties: { ...people[0].properties, firstName: ['Anna'] }, updatedAt: new Date() }]);
+    await w.run();
+    expect(w.member('news1', 'ann@example.com')).toMatchObject({ status: 'pending', merge_fields: { FNAME: 'Anna' } });
+    expect(w.sandbox.admin.dump().confirmationEmails).toHaveLength(1);
+  });
+
+  it('never re-subscribes unsubscribed or cleaned members, and counts them as compliance', async () => {
+    const w = await start(
+      [profile('p1', 'gone@example.com'), profile('p2', 'bounced@example.com'), profile('p3', 'ok@example.com')],
+      exportGoal(),
+      { members: [{ email_address: 'gone@example.com', status: 'unsubscribed' }, { email_address: 'bounced@example.com', status: 'cleaned' }] },
+    );
+    const report = await w.run();
+    expect(w.member('news1', 'gone@example.com')!.status).toBe('unsubscribed');
+    expect(w.member('news1', 'bounced@example.com')!.status).toBe('cleaned');
+    expect(w.member('news1', 'ok@example.com')!.status).toBe('subscribed');
+    expect(audienceReport(report)).toMatchObject({ created: 1, skipped: { compliance: 2 }, failed: 0 });
+  });
+
+  it('records per-member errors with Mailchimp reason and goes on with the others', async () => {
+    const w = await start(
+      [
+        profile('p1', 'ann@example.com', { properties: { email: ['ann@example.com'], score: ['not a number'] } }),
+        profile('p2', 'bob@example.com', { properties: { email: ['bob@example.com'], score: ['42'] } }),
+      ],
+      exportGoal({ mappings: [{ source: 'property', property: 'score', to: 'SCORE' }] }),
+    );
+    const report = await w.run();
+    const audience = audienceReport(report);
+    expect(audience).toMatchObject({ created: 1, failed: 1 });
+    expect(audience.failures[0].record).toBe('ann@example.com');
+    expect(audience.failures[0].reason).toMatch(/number/i);
+    expect(Number(w.member('news1', 'bob@example.com')!.merge_fields.SCORE)).toBe(42);
+  });
+});
+
+describe('export goal: delta', () => {
+  it('sends only changed profiles, skips identical payloads, and makes no write call when nothing changed', async () => {
+    const people = Array.from({ length: 30 }, (_, i) =>
+      profile(`p${i}`, `user${i}@example.com`, { properties: { email: [`user${i}@example.com`], firstName: [`User ${i}`] } }),
+    );
+    const w = await start(people, exportGoal());
+    expect(audienceReport(await w.run())).toMatchObject({ selected: 30, created: 30 });
+
+    w.sandbox.admin.resetCounters();
+    const again = await w.run();
+    expect(w.writeCalls()).toBe(0);
+    expect(audienceReport(again)).toMatchObject({ selected: 0, created: 0, updated: 0 });
+
+    // One real change, one touch that leaves the payload identical.
+    await w.stores.profiles.applyPatches([
+      { profileId: 'p3', ops: [{ property: 'firstName', mode: 'set', values: ['Changed'] }] },
+      { profileId: 'p4', ops: [{ property: 'city', mode: 'set', values: ['Unmapped'] }] },
+    ]);
+    const delta = await w.run();
+    expect(audienceReport(delta)).toMatchObject({ selected: 2, updated: 1, unchanged: 1 });
+    expect(w.member('news1', 'user3@example.com')!.merge_fields.FNAME).toBe('Changed');
+
+    const full = await w.run({ full: true });
+    expect(audienceReport(full)).toMatchObject({ selected: 30, updated: 30 });
+  });
+});
+
+describe('export goal: membership sync', () => {
+  const others = Array.from({ length: 4 }, (_, i) => ({ email_address: `other${i}@example.com`, status: 'subscribed' as const }));
+  const people = Array.from({ length: 16 }, (_, i) => profile(`p${i}`, `user${i}@example.com`));
+
+  it('archives members that are not in the segment', async () => {
+    const w = await start(people, exportGoal({ removeNonSegmentMembers: { action: 'archive', maxRemovalShare: 0.25 } }), { members: others });
+    const report = await w.run();
+    expect(report.status).toBe('succeeded');
+    expect(audienceReport(report).removed).toBe(4);
+    for (const other of others) expect(w.member('news1', other.email_address)!.status).toBe('archived');
+    expect(w.members('news1').filter((m) => m.status === 'subscribed')).toHaveLength(16);
+  });
+
+  it('unsubscribes instead when configured', async () => {
+    const w = await start(people, exportGoal({ removeNonSegmentMembers: { action: 'unsubscribe', maxRemovalShare: 0.25 } }), { members: others });
+    await w.run();
+    for (const other of others) expect(w.member('news1', other.email_address)!.status).toBe('unsubscribed');
+  });
+
+  it('refuses, with the brake, to remove more than the allowed share unless forced', async () => {
+    const w = await start(people.slice(0, 4), exportGoal({ removeNonSegmentMembers: {} }), { members: others });
+    const braked = await w.run();
+    expect(braked.status).toBe('failed');
+    expect(braked.goals[0].error).toMatch(/removal brake: 4 of 8 members/);
+    expect(audienceReport(braked).brake).toEqual({ wouldRemove: 4, audienceSize: 8, maxShare: 0.2 });
+    expect(w.members('news1').filter((m) => m.status === 'archived')).toHaveLength(0);
+
+    const forced = await w.run({ force: true });
+    expect(forced.status).toBe('succeeded');
+    expect(w.members('news1').filter((m) => m.status === 'archived')).toHaveLength(4);
+  });
+
+  it('removes no one when the segment is empty, even forced', async () => {
+    const w = await start([], exportGoal({ removeNonSegmentMembers: { maxRemovalShare: 1 } }), { members: others });
+    const report = await w.run({ force: true });
+    expect(report.goals[0].error).toMatch(/segment newsletter is empty/);
+    expect(w.members('news1').every((m) => m.status === 'subscribed')).toBe(true);
+  });
+});
+
+describe('export goal: touchpoint thresholds', () => {
+  it('holds back profiles whose stage reached its threshold this period', async () => {
+    const stage = { lifecycles: [{ lifecycle: 'onboarding', stage: 'new' }] };
+    const w = await start(
+      [profile('p1', 'busy@example.com', stage), profile('p2', 'calm@example.com', stage)],
+      exportGoal({ lifecycleThreshold: { events: ['sent', 'open'] } }),
+    );
+    const now = new Date();
+    w.sandbox.admin.addCampaign({
+      id: 'c1',
+      list_id: 'news1',
+      send_time: now.toISOString(),
+      recipients: [
+        { email_address: 'busy@example.com', activity: [{ action: 'open', timestamp: now.toISOString() }] },
+        { email_address: 'calm@example.com' },
+      ],
+    });
+    const report = await w.run();
+    // busy: one send + one open = 2 = the stage's weekly maximum; calm: one send.
+    expect(audienceReport(report).skipped).toEqual({ threshold: 1 });
+    expect(w.members('news1').map((m) => m.email_address)).toEqual(['calm@example.com']);
+  });
+});
+
+describe('export goal: faults', () => {
+  it('retries injected 429s, 5xx and resets and ends in the state of a clean run', async () => {
+    const people = Array.from({ length: 600 }, (_, i) =>
+      profile(`p${i}`, `user${i}@example.com`, { properties: { email: [`user${i}@example.com`], firstName: [`User ${i}`] } }),
+    );
+    const connector = createMailchimpConnector({ retry: { baseDelayMs: 10, maxDelayMs: 100 } });
+    const w = await start(people, exportGoal({ batchSize: 50 }), { connector });
+    w.sandbox.admin.setFaults({ rate429: 0.15, retryAfterSeconds: 0, rate500: 0.1, rate503: 0.05, rateReset: 0.05, seed: 7 });
+    const report = await w.run();
+    expect(report.status).toBe('succeeded');
+    expect(report.goals[0].retries).toBeGreaterThan(0);
+    expect(audienceReport(report)).toMatchObject({ created: 600, failed: 0 });
+    const members = w.members('news1');
+    expect(members).toHaveLength(600);
+    expect(new Set(members.map((m) => m.email_address)).size).toBe(600);
+    expect(members.every((m) => m.merge_fields.FNAME === `User ${m.email_address.match(/\d+/)![0]}`)).toBe(true);
+  });
+});
+
+describe('export goal: secrets', () => {
+  it('never writes the API key into the report or the logs', async () => {
+    const w = await start([profile('p1', 'ann@example.com')], exportGoal());
+    const report = await w.run();
+    const history = await w.service.history({ connectionId: 'e2e' });
+    expect(JSON.stringify([report, history, w.logLines])).not.toContain(API_KEY.split('-')[0]);
+  });
+});

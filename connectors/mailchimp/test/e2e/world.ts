@@ -1,0 +1,138 @@
+import { startSandbox, type DumpedMember, type FaultConfig, type Sandbox, type SeedList } from '@cdp/mailchimp-sandbox';
+import { createRunService, environmentSecrets, StaticConnectionSource, type RunService } from '@cdp/runtime';
+import { StaticCatalog, type CatalogData, type Clock, type Connection, type Connector, type Profile, type RunOptions, type RunReport } from '@cdp/sdk';
+import { openMongoStores, type EmbeddedMongo, type MongoStores } from '@cdp/store-mongodb';
+import { mailchimpConnector } from '../../src/index.js';
+
+/** The API key the sandbox accepts in these tests; it must never appear in any output. */
+export const API_KEY = '0123456789abcdef0123456789abcdef-us21';
+
+export const CATALOG: CatalogData = {
+  segments: ['newsletter', 'vip', 'churned'],
+  properties: [
+    { name: 'email', uniqueIdentifier: true },
+    { name: 'firstName' },
+    { name: 'lastName' },
+    { name: 'city' },
+    { name: 'bio' },
+    { name: 'score' },
+    { name: 'interests' },
+    { name: 'status' },
+    { name: 'audiences' },
+    { name: 'country' },
+    { name: 'openRate' },
+    { name: 'signedUpAt' },
+  ],
+  objectives: ['newsletter', 'analytics'],
+  lifecycles: [
+    {
+      id: 'onboarding',
+      stages: [{ id: 'new', threshold: { max: 2, per: 'week' } }, { id: 'active' }],
+    },
+  ],
+};
+
+/** A profile with sensible defaults; consented to the newsletter objective and in the newsletter segment. */
+export function profile(id: string, email: string | undefined, overrides: Partial<Profile> = {}): Profile {
+  return {
+    id,
+    properties: email === undefined ? {} : { email: [email] },
+    segments: ['newsletter'],
+    lifecycles: [],
+    viewedInteractions: [],
+    consent: { objectives: ['newsletter'] },
+    updatedAt: new Date('2026-01-01T00:00:00Z'),
+    ...overrides,
+  };
+}
+
+export interface WorldOptions {
+  lists: SeedList[];
+  profiles?: Profile[];
+  goals: Connection['goals'];
+  faults?: FaultConfig;
+  clock?: Clock;
+  /** Database name; one per world so tests never share state. */
+  database: string;
+  /** The connector under test; the default Mailchimp connector unless a test tunes its limits. */
+  connector?: Connector;
+}
+
+/**
+ * One real stack per test: the Mailchimp sandbox on loopback, the MongoDB stores over the wire, the Mailchimp
+ * connector over the official client, and the run service of the composition root.
+ */
+export class World {
+  private constructor(
+    readonly sandbox: Sandbox,
+    readonly stores: MongoStores,
+    readonly service: RunService,
+    readonly connections: StaticConnectionSource,
+    readonly logLines: string[],
+  ) {}
+
+  static async start(mongo: EmbeddedMongo, options: WorldOptions): Promise<World> {
+    const sandbox = await startSandbox({ seed: { apiKeys: [API_KEY], lists: options.lists }, faults: options.faults });
+    const stores = await openMongoStores(mongo.uri, { database: options.database, uniqueIdentifiers: ['email'], clock: options.clock });
+    if (options.profiles?.length) await stores.profiles.upsertProfiles(options.profiles);
+    const connections = new StaticConnectionSource([connectionConfig(sandbox, options.goals)]);
+    const logLines: string[] = [];
+    const service = createRunService({
+      profiles: stores.profiles,
+      state: stores.state,
+      catalog: new StaticCatalog(CATALOG),
+      connections,
+      connectors: [options.connector ?? mailchimpConnector],
+      secrets: environmentSecrets({ MAILCHIMP_API_KEY: API_KEY }),
+      clock: options.clock,
+      logger: { log: (level, message, fields) => logLines.push(JSON.stringify({ level, message, fields })) },
+    });
+    return new World(sandbox, stores, service, connections, logLines);
+  }
+
+  run(options: RunOptions = {}): Promise<RunReport> {
+    return this.service.runNow('e2e', options);
+  }
+
+  /** Replaces the connection's goals (the next run validates and uses them). */
+  setGoals(goals: Connection['goals']): void {
+    this.connections.put(connectionConfig(this.sandbox, goals));
+  }
+
+  members(listId: string): DumpedMember[] {
+    const list = this.sandbox.admin.dump().lists.find((l) => l.id === listId);
+    if (!list) throw new Error(`no list ${listId} in the sandbox`);
+    return list.members;
+  }
+
+  member(listId: string, email: string): DumpedMember | undefined {
+    return this.members(listId).find((m) => m.email_address.toLowerCase() === email.toLowerCase());
+  }
+
+  /** Write calls (non-GET requests) the sandbox has answered since the last reset. */
+  writeCalls(): number {
+    return this.sandbox.admin.counters().writes;
+  }
+
+  async close(): Promise<void> {
+    await this.sandbox.close();
+    await this.stores.close();
+  }
+}
+
+function connectionConfig(sandbox: Sandbox, goals: Connection['goals']): Connection {
+  return {
+    id: 'e2e',
+    name: 'End-to-end',
+    connector: 'mailchimp',
+    enabled: true,
+    objectives: ['newsletter'],
+    auth: { apiKey: { env: 'MAILCHIMP_API_KEY' }, baseUrl: sandbox.baseUrl },
+    goals,
+  };
+}
+
+/** The first goal report's first audience. */
+export function audienceReport(report: RunReport, goalIndex = 0, audienceIndex = 0) {
+  return report.goals[goalIndex].audiences[audienceIndex];
+}
