@@ -1,4 +1,4 @@
-import type ApiClient from '@mailchimp/mailchimp_marketing/src/ApiClient.js';
+import type { OfficialClient } from './official-client.js';
 import type { MailchimpRequests } from './requests.js';
 
 /** Mailchimp's largest page. */
@@ -9,7 +9,7 @@ export async function* offsetPages<T>(
   requests: MailchimpRequests,
   operation: string,
   property: string,
-  fetch: (client: ApiClient, offset: number) => Promise<unknown>,
+  fetch: (client: OfficialClient, offset: number) => Promise<unknown>,
 ): AsyncGenerator<T[]> {
   for (let offset = 0; ; offset += PAGE_SIZE) {
     const page = await requests.call<Record<string, T[] | undefined>>(operation, (client) => fetch(client, offset));

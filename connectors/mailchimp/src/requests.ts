@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CdpError, InvalidCredentialsError, RetryableError, type CallStats, type Logger } from '@cdp/sdk';
-import type ApiClient from '@mailchimp/mailchimp_marketing/src/ApiClient.js';
+import type { OfficialClient } from './official-client.js';
 import { classifyFailure, MailchimpApiError, type Failure } from './failures.js';
 import type { KeySlots } from './key-limiter.js';
 
@@ -18,7 +18,7 @@ export interface RequestOptions {
   retry: RetryPolicy;
 }
 
-export type Send = (client: ApiClient) => Promise<unknown>;
+export type Send = (client: OfficialClient) => Promise<unknown>;
 
 /**
  * Every call to Mailchimp goes through here: it holds one of the key's process-wide slots while the request
@@ -30,7 +30,7 @@ export class MailchimpRequests {
   private closed = false;
 
   constructor(
-    private readonly client: ApiClient,
+    private readonly client: OfficialClient,
     private readonly slots: KeySlots,
     private readonly options: RequestOptions,
     private readonly logger: Logger,

@@ -1,8 +1,8 @@
 import type { ConnectorSession, Logger } from '@cdp/sdk';
-import ApiClient from '@mailchimp/mailchimp_marketing/src/ApiClient.js';
 import { ensureFields, listAudiences, listMembers } from './audiences.js';
 import type { Credentials } from './credentials.js';
 import { slotsForKey } from './key-limiter.js';
+import { createOfficialClient } from './official-client.js';
 import { readActivity } from './read-activity.js';
 import { readMembers } from './read-members.js';
 import { MailchimpRequests, type RequestOptions } from './requests.js';
@@ -14,7 +14,7 @@ export interface SessionOptions extends RequestOptions {
 
 /** A session over its own instance of the official client, sharing the key's process-wide slots. */
 export function openSession(credentials: Credentials, options: SessionOptions, logger: Logger): ConnectorSession {
-  const requests = new MailchimpRequests(officialClient(credentials, options.timeoutMs), slotsForKey(credentials.secret), options, logger, redactor(credentials.secret));
+  const requests = new MailchimpRequests(createOfficialClient(credentials, options.timeoutMs), slotsForKey(credentials.secret), options, logger, redactor(credentials.secret));
   return {
     async check(): Promise<void> {
       await requests.call('GET /ping', (client) => client.ping.get());
@@ -33,15 +33,6 @@ export function openSession(credentials: Credentials, options: SessionOptions, l
       requests.close();
     },
   };
-}
-
-function officialClient(credentials: Credentials, timeoutMs: number): ApiClient {
-  const client = new ApiClient();
-  // No `server` in the config: the client would otherwise rewrite the first "server" in the base URL.
-  client.setConfig(credentials.kind === 'apiKey' ? { apiKey: credentials.secret } : { accessToken: credentials.secret });
-  client.basePath = credentials.baseUrl;
-  client.timeout = timeoutMs;
-  return client;
 }
 
 function redactor(secret: string): (text: string) => string {

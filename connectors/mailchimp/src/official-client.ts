@@ -1,0 +1,40 @@
+import { createRequire } from 'node:module';
+import type { Credentials } from './credentials.js';
+
+type Query = Record<string, string | number | boolean | string[] | undefined>;
+
+/**
+ * The parts of the official client's `ApiClient` this connector uses. The published types describe only the
+ * process-wide singleton, so an independent instance per session is typed here. Every method resolves with
+ * the parsed JSON body (null for 204) and rejects with the superagent error.
+ */
+export interface OfficialClient {
+  basePath: string;
+  /** Milliseconds before a request is abandoned. */
+  timeout: number;
+  setConfig(config: { apiKey: string } | { accessToken: string }): void;
+  ping: { get(): Promise<unknown> };
+  lists: {
+    getAllLists(opts?: Query): Promise<unknown>;
+    getListMembersInfo(listId: string, opts?: Query): Promise<unknown>;
+    batchListMembers(listId: string, body: object, opts?: Query): Promise<unknown>;
+    deleteListMember(listId: string, subscriberHash: string): Promise<unknown>;
+    getListMergeFields(listId: string, opts?: Query): Promise<unknown>;
+    addListMergeField(listId: string, body: object): Promise<unknown>;
+  };
+  campaigns: { list(opts?: Query): Promise<unknown> };
+  reports: { getEmailActivityForCampaign(campaignId: string, opts?: Query): Promise<unknown> };
+}
+
+// The client is CommonJS; its ApiClient constructor builds a fresh instance with its own API objects.
+const ApiClient = createRequire(import.meta.url)('@mailchimp/mailchimp_marketing/src/ApiClient.js') as new () => OfficialClient;
+
+/** A client of its own for one session's credentials, base URL and timeout. */
+export function createOfficialClient(credentials: Credentials, timeoutMs: number): OfficialClient {
+  const client = new ApiClient();
+  // No `server` in the config: the client would otherwise rewrite the first "server" in the base URL.
+  client.setConfig(credentials.kind === 'apiKey' ? { apiKey: credentials.secret } : { accessToken: credentials.secret });
+  client.basePath = credentials.baseUrl;
+  client.timeout = timeoutMs;
+  return client;
+}
