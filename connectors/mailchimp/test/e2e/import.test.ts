@@ -1,0 +1,293 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { SeedMember } from '@cdp/mailchimp-sandbox';
+import { subscriberHash, type ImportGoal, type Profile, type ProfilePatch, type ProfileStore } from '@cdp/sdk';
+import { mongoFromEnvironment, type EmbeddedMongo } from '@cdp/store-mongodb';
+import { API_KEY, audienceReport, profile, World } from './world.js';
+
+// Import goals end to end: sandbox → official client → engine → MongoDB store over the wire.
+
+function importGoal(overrides: Partial<ImportGoal> = {}): ImportGoal {
+  return {
+    id: 'from-newsletter',
+    kind: 'import',
+    audiences: [{ id: 'news1', createProfiles: true }],
+    statuses: ['subscribed'],
+    identifier: 'email',
+    mappings: [{ from: 'merge_fields.FNAME', to: 'firstName', mode: 'set' }],
+    ...overrides,
+  };
+}
+
+function member(email: string, overrides: Partial<SeedMember> = {}): SeedMember {
+  return { email_address: email, status: 'subscribed', merge_fields: { FNAME: email.split('@')[0] }, ...overrides };
+}
+
+const NUMBER_FIELD = [{ tag: 'FNAME', name: 'First name', type: 'text' as const }, { tag: 'POINTS', name: 'Points', type: 'number' as const }];
+
+let mongo: EmbeddedMongo;
+let world: World | undefined;
+let databases = 0;
+
+beforeAll(async () => {
+  mongo = await mongoFromEnvironment('import-e2e');
+});
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+afterAll(async () => {
+  await mongo.stop();
+});
+
+async function start(lists: { id: string; members: SeedMember[] }[], goal: ImportGoal, profiles: Profile[] = []): Promise<World> {
+  world = await World.start(mongo, {
+    database: `import_e2e_${++databases}`,
+    lists: lists.map((list) => ({ ...list, name: `Audience ${list.id}`, merge_fields: NUMBER_FIELD })),
+    profiles,
+    goals: [goal],
+  });
+  return world;
+}
+
+async function profileByEmail(w: World, email: string): Promise<Profile | undefined> {
+  return (await w.stores.profiles.findByIdentifier('email', [email]))[0];
+}
+
+/** Changes a member the way a person editing in Mailchimp would: over the API. */
+async function patchMember(w: World, listId: string, email: string, body: object): Promise<void> {
+  const response = await fetch(`${w.sandbox.baseUrl}/lists/${listId}/members/${subscriberHash(email)}`, {
+    method: 'PATCH',
+    headers: { authorization: `Basic ${Buffer.from(`any:${API_KEY}`).toString('base64')}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(200);
+}
+
+describe('import goal: which members', () => {
+  it('reads only the configured statuses', async () => {
+    const w = await start(
+      [{ id: 'news1', members: [member('sub@example.com'), member('unsub@example.com', { status: 'unsubscribed' }), member('pend@example.com', { status: 'pending' }), member('clean@example.com', { status: 'cleaned' })] }],
+      importGoal({ statuses: ['subscribed', 'pending'], audiences: [{ id: 'news1', createProfiles: false }] }),
+      ['sub', 'unsub', 'pend', 'clean'].map((name) => profile(name, `${name}@example.com`)),
+    );
+    const report = await w.run();
+    expect(audienceReport(report)).toMatchObject({ selected: 2, updated: 2 });
+    expect((await profileByEmail(w, 'sub@example.com'))!.properties.firstName).toEqual(['sub']);
+    expect((await profileByEmail(w, 'pend@example.com'))!.properties.firstName).toEqual(['pend']);
+    expect((await profileByEmail(w, 'unsub@example.com'))!.properties.firstName).toBeUndefined();
+  });
+
+  it('reads only members carrying one of the tags', async () => {
+    const w = await start(
+      [{ id: 'news1', members: [member('vip@example.com', { tags: ['vip', 'beta'] }), member('plain@example.com')] }],
+      importGoal(),
+    );
+    const report = await w.run({ goalIds: ['from-newsletter'] });
+    expect(report.status).toBe('succeeded');
+    w.setGoals([importGoal({ id: 'vip-only', tags: ['vip'] })]);
+    await w.stores.profiles.upsertProfiles([]);
+    const tagged = await w.run();
+    expect(audienceReport(tagged)).toMatchObject({ selected: 1 });
+  });
+});
+
+describe('import goal: linking members to profiles', () => {
+  it('creates profiles for unknown members or only updates existing ones, per audience', async () => {
+    const w = await start(
+      [
+        { id: 'news1', members: [member('new@example.com'), member('known@example.com')] },
+        { id: 'news2', members: [member('other@example.com')] },
+      ],
+      importGoal({ audiences: [{ id: 'news1', createProfiles: true }, { id: 'news2', createProfiles: false }] }),
+      [profile('k1', 'known@example.com')],
+    );
+    const report = await w.run();
+    expect(audienceReport(report, 0, 0)).toMatchObject({ created: 1, updated: 1 });
+    expect(audienceReport(report, 0, 1)).toMatchObject({ created: 0, skipped: { notFound: 1 } });
+    const created = (await profileByEmail(w, 'new@example.com'))!;
+    expect(created).toMatchObject({ properties: { email: ['new@example.com'], firstName: ['new'] }, consent: { objectives: ['newsletter'] } });
+    expect((await profileByEmail(w, 'known@example.com'))!.id).toBe('k1');
+    expect(await profileByEmail(w, 'other@example.com')).toBeUndefined();
+  });
+
+  it('matches by the normalised email, whatever its case in Mailchimp or in the profile', async () => {
+    const w = await start([{ id: 'news1', members: [member('Mixed.Case@Example.COM')] }], importGoal({ audiences: [{ id: 'news1' }] }), [
+      profile('m1', 'mixed.case@example.com'),
+    ]);
+    expect(audienceReport(await w.run())).toMatchObject({ updated: 1 });
+    expect((await w.stores.profiles.findById(['m1']))[0].properties.firstName).toEqual(['Mixed.Case']);
+  });
+
+  it('follows a member whose email changed case between two runs', async () => {
+    const w = await start([{ id: 'news1', members: [member('ann@example.com')] }], importGoal(), []);
+    await w.run();
+    const before = (await profileByEmail(w, 'ann@example.com'))!;
+    await patchMember(w, 'news1', 'ann@example.com', { email_address: 'ANN@example.com', merge_fields: { FNAME: 'Ann' } });
+    const report = await w.run();
+    expect(audienceReport(report)).toMatchObject({ created: 0, updated: 1 });
+    expect(await w.stores.profiles.count()).toBe(1);
+    expect((await w.stores.profiles.findById([before.id]))[0].properties.firstName).toEqual(['Ann']);
+  });
+
+  it('updates only profiles consented to one of the objectives, and counts the others', async () => {
+    const w = await start([{ id: 'news1', members: [member('yes@example.com'), member('no@example.com')] }], importGoal(), [
+      profile('y', 'yes@example.com'),
+      profile('n', 'no@example.com', { consent: { objectives: ['analytics'] } }),
+    ]);
+    const report = await w.run();
+    expect(audienceReport(report)).toMatchObject({ updated: 1, skipped: { noConsent: 1 } });
+    expect((await w.stores.profiles.findById(['n']))[0].properties.firstName).toBeUndefined();
+  });
+});
+
+describe('import goal: mappings', () => {
+  it('applies set, setIfEmpty, add and sum from member field paths, and records the audience name', async () => {
+    const w = await start(
+      [{ id: 'news1', members: [member('ann@example.com', { merge_fields: { FNAME: 'Ann', POINTS: 5 }, tags: ['vip', 'beta'] })] }],
+      importGoal({
+        mappings: [
+          { from: 'merge_fields.FNAME', to: 'firstName', mode: 'set' },
+          { from: 'merge_fields.FNAME', to: 'lastName', mode: 'setIfEmpty' },
+          { from: 'tags', to: 'interests', mode: 'add' },
+          { from: 'merge_fields.POINTS', to: 'score', mode: 'sum' },
+          { from: 'status', to: 'status', mode: 'set' },
+          { from: 'stats.avg_open_rate', to: 'openRate', mode: 'set' },
+          { from: 'timestamp_opt', to: 'signedUpAt', mode: 'set' },
+        ],
+        saveAudiencesTo: 'audiences',
+      }),
+      [profile('a', 'ann@example.com', { properties: { email: ['ann@example.com'], lastName: ['Smith'], interests: ['jazz'], score: [10] } })],
+    );
+    await w.run();
+    const ann = (await w.stores.profiles.findById(['a']))[0];
+    expect(ann.properties).toMatchObject({
+      firstName: ['Ann'],
+      lastName: ['Smith'],
+      interests: ['jazz', 'vip', 'beta'],
+      score: [15],
+      status: ['subscribed'],
+      openRate: [0],
+      audiences: ['Audience news1'],
+    });
+    expect(String(ann.properties.signedUpAt[0])).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('skips a non-numeric sum per record with a reason and applies the other mappings', async () => {
+    const w = await start(
+      [{ id: 'news1', members: [member('ann@example.com', { merge_fields: { FNAME: 'Ann' } })] }],
+      importGoal({ mappings: [{ from: 'merge_fields.FNAME', to: 'firstName', mode: 'set' }, { from: 'merge_fields.FNAME', to: 'score', mode: 'sum' }] }),
+    );
+    const report = await w.run();
+    expect(audienceReport(report)).toMatchObject({ created: 1, skipped: { invalidValue: 1 } });
+    expect(audienceReport(report).failures[0]).toMatchObject({ record: 'ann@example.com' });
+    expect((await profileByEmail(w, 'ann@example.com'))!.properties).toMatchObject({ firstName: ['Ann'] });
+  });
+
+  it('lets two audiences feed one profile, each sum counted once', async () => {
+    const w = await start(
+      [
+        { id: 'news1', members: [member('ann@example.com', { merge_fields: { FNAME: 'Ann', POINTS: 3 } })] },
+        { id: 'news2', members: [member('ann@example.com', { merge_fields: { FNAME: 'Ann', POINTS: 4 } })] },
+      ],
+      importGoal({
+        audiences: [{ id: 'news1', createProfiles: true }, { id: 'news2', createProfiles: true }],
+        mappings: [{ from: 'merge_fields.POINTS', to: 'score', mode: 'sum' }],
+        saveAudiencesTo: 'audiences',
+      }),
+    );
+    await w.run();
+    await w.run();
+    expect(await w.stores.profiles.count()).toBe(1);
+    expect((await profileByEmail(w, 'ann@example.com'))!.properties).toMatchObject({ score: [7], audiences: ['Audience news1', 'Audience news2'] });
+  });
+});
+
+describe('import goal: incremental runs', () => {
+  it('reads only changed members after the first run and sums a changed member once per version', async () => {
+    const members = Array.from({ length: 20 }, (_, i) => member(`user${i}@example.com`, { merge_fields: { FNAME: `User ${i}`, POINTS: 1 } }));
+    const w = await start([{ id: 'news1', members }], importGoal({ mappings: [{ from: 'merge_fields.POINTS', to: 'score', mode: 'sum' }] }));
+    expect(audienceReport(await w.run())).toMatchObject({ selected: 20, created: 20 });
+
+    const unchanged = await w.run();
+    expect(audienceReport(unchanged).created + audienceReport(unchanged).updated).toBe(0);
+
+    // last_changed has second precision: make the change land in a later second than the last run.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await patchMember(w, 'news1', 'user7@example.com', { merge_fields: { POINTS: 2 } });
+    const changed = await w.run();
+    expect(audienceReport(changed)).toMatchObject({ updated: 1 });
+    expect(audienceReport(changed).selected).toBeLessThan(20);
+    expect((await profileByEmail(w, 'user7@example.com'))!.properties.score).toEqual([3]);
+    expect((await profileByEmail(w, 'user8@example.com'))!.properties.score).toEqual([1]);
+
+    await w.run({ full: true });
+    expect((await profileByEmail(w, 'user7@example.com'))!.properties.score).toEqual([3]);
+  });
+
+  it('after a crash between two pages, a rerun ends in exactly the state of an uninterrupted run', async () => {
+    const members = Array.from({ length: 1500 }, (_, i) => member(`user${i}@example.com`, { merge_fields: { FNAME: `User ${i}`, POINTS: i % 7 } }));
+    const goal = importGoal({ mappings: [{ from: 'merge_fields.FNAME', to: 'firstName', mode: 'set' }, { from: 'merge_fields.POINTS', to: 'score', mode: 'sum' }] });
+    const existing = [profile('e1', 'user3@example.com', { properties: { email: ['user3@example.com'], score: [100] } })];
+
+    const clean = await start([{ id: 'news1', members }], goal, existing);
+    expect((await clean.run()).status).toBe('succeeded');
+    const expected = await snapshot(clean.stores.profiles);
+    await clean.close();
+
+    const crashed = await start([{ id: 'news1', members }], goal, existing);
+    const realStore = crashed.stores.profiles;
+    let pages = 0;
+    // The process "dies" after the first page's profiles were written: the second write never happens.
+    const dying = Object.create(realStore) as ProfileStore;
+    dying.applyPatches = async (patches: ProfilePatch[]) => {
+      if (++pages === 2) throw new Error('process killed');
+      return realStore.applyPatches(patches);
+    };
+    await crashed.stores.state.releaseLock('e2e', 'nobody');
+    const interrupted = await runWith(crashed, dying);
+    expect(interrupted.status).toBe('failed');
+    expect(await realStore.count()).toBeLessThan(1500);
+
+    expect((await crashed.run()).status).toBe('succeeded');
+    expect(await snapshot(realStore)).toEqual(expected);
+    expect((await crashed.run()).status).toBe('succeeded');
+    expect(await snapshot(realStore)).toEqual(expected);
+  });
+});
+
+describe('import goal: secrets', () => {
+  it('never writes the API key into reports, history or logs', async () => {
+    const w = await start([{ id: 'news1', members: [member('ann@example.com')] }], importGoal());
+    const report = await w.run();
+    const history = await w.service.history({ connectionId: 'e2e' });
+    expect(JSON.stringify([report, history, w.logLines])).not.toContain(API_KEY.split('-')[0]);
+  });
+});
+
+/** Profiles by email with what a run decides (not when it ran). */
+async function snapshot(store: ProfileStore): Promise<Record<string, unknown>> {
+  const all: Profile[] = [];
+  for await (const batch of store.streamSegment({ segment: 'newsletter' })) all.push(...batch);
+  const created = await store.count();
+  const result: Record<string, unknown> = { count: created };
+  for (const p of all) result[String(p.properties.email)] = { id: p.id, properties: p.properties, consent: p.consent };
+  return result;
+}
+
+/** One run through the same world's run service, but over the given profile store. */
+async function runWith(w: World, profiles: ProfileStore) {
+  const { createRunService, environmentSecrets } = await import('@cdp/runtime');
+  const { StaticCatalog } = await import('@cdp/sdk');
+  const { CATALOG } = await import('./world.js');
+  const { mailchimpConnector } = await import('../../src/index.js');
+  const service = createRunService({
+    profiles,
+    state: w.stores.state,
+    catalog: new StaticCatalog(CATALOG),
+    connections: w.connections,
+    connectors: [mailchimpConnector],
+    secrets: environmentSecrets({ MAILCHIMP_API_KEY: API_KEY }),
+    logger: { log: () => {} },
+  });
+  return service.runNow('e2e');
+}
