@@ -185,6 +185,7 @@ describe('nextRuns: arguments', () => {
 
   it('refuses an unknown time zone and a malformed time with a pointer into the schedule', () => {
     expect(() => nextRuns({ ...daily, timeZone: 'Mars/Olympus' }, new Date(), 1)).toThrow(InvalidConfigError);
+    expect(() => nextRuns({ type: 'hourly', timeZone: 'UTC' } as unknown as Schedule, new Date(), 1)).toThrow('unknown schedule type "hourly"');
     try {
       nextRuns({ type: 'daysOfWeek', timeZone: 'UTC', days: ['mon'], at: ['09:00', '24:00'] }, new Date(), 1);
       throw new Error('expected a refusal');

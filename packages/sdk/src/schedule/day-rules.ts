@@ -42,6 +42,9 @@ export function compileDayRule(schedule: Schedule): DayRule {
         return matches ? times : [];
       };
     }
+    default:
+      // Unreachable for a schema-valid schedule; a clear refusal for anything else.
+      throw new InvalidConfigError([{ pointer: '/type', message: `unknown schedule type "${(schedule as { type?: unknown }).type}"` }]);
   }
 }
 
