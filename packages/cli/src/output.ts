@@ -1,5 +1,11 @@
 import { redact } from '@cdp/sdk';
 
+/**
+ * Values shorter than this are not masked: no real credential is that short, and masking a placeholder such
+ * as "x" would garble every word containing it.
+ */
+const MIN_SECRET_LENGTH = 8;
+
 /** Where a command writes: results to standard output, messages to standard error, secrets masked in both. */
 export class Output {
   private readonly sources: (() => readonly string[])[] = [];
@@ -37,6 +43,6 @@ export class Output {
   }
 
   mask(text: string): string {
-    return redact(text, this.sources.flatMap((values) => values()));
+    return redact(text, this.sources.flatMap((values) => values()).filter((value) => value.length >= MIN_SECRET_LENGTH));
   }
 }

@@ -14,11 +14,18 @@ import { Output } from './output.js';
 
 const COMMANDS = [registerValidate, registerTest, registerRun, registerSchedule, registerHistory, registerDiagnose, registerAudiences, registerSandbox, registerDemo];
 
+const DEFAULT_CONNECTIONS = ['./connections'];
+
+/** The first --connections replaces the default; later ones add to it. */
+function addConnectionPath(path: string, previous: string[]): string[] {
+  return previous === DEFAULT_CONNECTIONS ? [path] : [...previous, path];
+}
+
 export function buildProgram(host: CommandHost): Command {
   const program = new Command('cdp')
     .description('Run, test, schedule and diagnose CDP connections (Mailchimp import and export).')
     .option('--catalog <file>', "the CDP's catalog JSON (segments, properties, objectives, lifecycles)", './catalog.json')
-    .option('--connections <paths...>', 'connection files, or folders of *.connection.json, for commands that take a connection id', ['./connections'])
+    .option('--connections <path>', 'a connection file, or a folder of *.connection.json, for commands that take a connection id (repeatable)', addConnectionPath, DEFAULT_CONNECTIONS)
     .addOption(new Option('--log-level <level>', 'log lines written to standard error from this level up').choices(['debug', 'info', 'warn', 'error']).default('warn'))
     .showHelpAfterError('(run cdp --help for usage)')
     .exitOverride()

@@ -1,0 +1,255 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startSandbox, type Sandbox, type SandboxSeed } from '@cdp/mailchimp-sandbox';
+import { loadProfilesFromNdjson, openMongoStores, startEmbeddedMongo, type EmbeddedMongo, type MongoStores } from '@cdp/store-mongodb';
+import { assertBuilt, childEnv, EXAMPLES, outputs, runCdp, startCdp } from './support/cli-process.js';
+
+const CATALOG = `${EXAMPLES}catalog.json`;
+const CONNECTION = `${EXAMPLES}newsletter.connection.json`;
+const DATABASE = 'cli-commands';
+
+let mongo: EmbeddedMongo;
+let sandbox: Sandbox;
+let stores: MongoStores;
+let apiKey: string;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+/** Runs `cdp` with the catalog of the examples and the test's MongoDB and sandbox. */
+const cdp = (args: string[], extra: Record<string, string | undefined> = {}) =>
+  runCdp(['--catalog', CATALOG, '--connections', CONNECTION, ...args], childEnv(extra, env));
+
+async function writeJson(name: string, value: unknown): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, typeof value === 'string' ? value : JSON.stringify(value));
+  return path;
+}
+
+beforeAll(async () => {
+  assertBuilt();
+  const seed = JSON.parse(await readFile(`${EXAMPLES}mailchimp-seed.json`, 'utf8')) as SandboxSeed;
+  apiKey = seed.apiKeys![0];
+  [mongo, sandbox, dir] = await Promise.all([startEmbeddedMongo(DATABASE), startSandbox({ seed }), mkdtemp(join(tmpdir(), 'cdp-cli-'))]);
+  stores = await openMongoStores(mongo.uri, { database: DATABASE, uniqueIdentifiers: ['email', 'customer_id'] });
+  await loadProfilesFromNdjson(stores.profiles, `${EXAMPLES}profiles.ndjson`);
+  env = childEnv({ MONGODB_URI: mongo.uri, MAILCHIMP_API_KEY: apiKey, MAILCHIMP_BASE_URL: sandbox.baseUrl });
+});
+
+afterAll(async () => {
+  await stores?.close();
+  await Promise.all([sandbox?.close(), mongo?.stop()]);
+});
+
+describe('cdp validate', () => {
+  it('accepts the example connection', async () => {
+    const result = await cdp(['validate', CONNECTION]);
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout).toContain('valid (connection "newsletter", 2 goals)');
+  });
+
+  it('lists every schema problem with its JSON pointer and exits 2', async () => {
+    const config = JSON.parse(await readFile(CONNECTION, 'utf8'));
+    config.goals[0].mappings[0].mode = 'replace';
+    config.goals[1].segment = 'newsletter-subscriber';
+    delete config.name;
+    const result = await cdp(['validate', await writeJson('broken.connection.json', config)]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/problems?/);
+    expect(result.stderr).toContain('/goals/0/mappings/0/mode');
+    expect(result.stderr).toContain('name');
+  });
+
+  it('names the line and column of invalid JSON', async () => {
+    const result = await cdp(['validate', await writeJson('bad.json', '{ "id": "x",\n  "name": }')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/not valid JSON: line 2, column/);
+  });
+
+  it('says which file is missing', async () => {
+    const result = await cdp(['validate', join(dir, 'nowhere.json')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('no such file');
+  });
+
+  it('refuses a missing catalog', async () => {
+    const result = await runCdp(['--catalog', join(dir, 'no-catalog.json'), 'validate', CONNECTION], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Cannot read the catalog');
+  });
+});
+
+describe('cdp test (dry run)', () => {
+  it('counts what a run would do and writes nothing to Mailchimp or the history', async () => {
+    sandbox.admin.resetCounters();
+    const result = await cdp(['test', CONNECTION]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Dry run (nothing written)');
+    expect(result.stdout).toMatch(/export-newsletter-subscribers \(export\)\s+newsletter1\s+218\s+\d+/);
+    expect(sandbox.admin.counters().writes).toBe(0);
+    expect(await stores.state.listRuns({ connectionId: 'newsletter' })).toEqual([]);
+  });
+});
+
+describe('cdp run', () => {
+  it('runs the connection and prints the report as JSON', async () => {
+    const result = await cdp(['run', CONNECTION, '--json']);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ connectionId: 'newsletter', status: 'succeeded', dryRun: false });
+    const exported = report.goals.find((goal: { kind: string }) => goal.kind === 'export').audiences[0];
+    expect(exported.created).toBeGreaterThan(100);
+    // Not a terminal: progress comes as plain lines on standard error.
+    expect(result.stderr).toMatch(/export-newsletter-subscribers: [\d,]+ profiles sent, [\d,]+\/s/);
+  });
+
+  it('prints a readable table; an immediate second run sends nothing', async () => {
+    const result = await cdp(['run', CONNECTION, '--goal', 'export-newsletter-subscribers']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Goal\s+Audience\s+Selected\s+Created\s+Updated\s+Unchanged\s+Removed\s+Skipped\s+Failed\s+Truncated\s+API calls\s+Duration/);
+    expect(result.stdout).toMatch(/export-newsletter-subscribers \(export\)\s+newsletter1\s+\d+\s+0\s+0\s+\d+/);
+    expect(result.stdout).toContain('Data exchange:');
+  });
+
+  it('refuses an unknown goal before running', async () => {
+    const result = await cdp(['run', CONNECTION, '--goal', 'nope']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('has no goal nope');
+  });
+
+  it('answers "already running" with exit 3 while another process holds the lock', async () => {
+    const lock = await stores.state.acquireLock('newsletter', 'another-worker', 60_000);
+    expect(lock.acquired).toBe(true);
+    try {
+      const result = await cdp(['run', CONNECTION]);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(/already running since/);
+    } finally {
+      await stores.state.releaseLock('newsletter', 'another-worker');
+    }
+  });
+
+  it('exits 4 on a wrong API key, without printing it', async () => {
+    const wrongKey = 'aaaabbbbccccddddeeeeffff00001111-us1';
+    const result = await cdp(['run', CONNECTION], { MAILCHIMP_API_KEY: wrongKey });
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('Mailchimp refused the credentials');
+    expect(result.stdout + result.stderr).not.toContain(wrongKey);
+  });
+
+  it('exits 4 within seconds when MongoDB cannot be reached', async () => {
+    const started = Date.now();
+    const result = await cdp(['run', CONNECTION], { MONGODB_URI: 'mongodb://127.0.0.1:1' });
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('Cannot reach MongoDB at mongodb://127.0.0.1:1');
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('exits 2 with a hint when MONGODB_URI is not set', async () => {
+    const result = await cdp(['run', CONNECTION], { MONGODB_URI: undefined });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('MONGODB_URI is not set');
+  });
+
+  it('exits 2 on an unknown option', async () => {
+    const result = await cdp(['run', CONNECTION, '--fast']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown option '--fast'");
+  });
+});
+
+describe('cdp history', () => {
+  it('lists the runs, newest first, as a table and as JSON', async () => {
+    const table = await cdp(['history', 'newsletter', '--since', '1h']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/Started\s+Run\s+Trigger\s+Status/);
+    const json = await cdp(['history', 'newsletter', '--json']);
+    const runs = JSON.parse(json.stdout) as { status: string; trigger: string }[];
+    expect(runs.map((run) => run.status)).toEqual(['succeeded', 'succeeded']);
+    expect(runs.every((run) => run.trigger === 'manual')).toBe(true);
+  });
+
+  it('refuses an unknown connection and a bad period', async () => {
+    const unknown = await cdp(['history', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Unknown connection "nope" (known: newsletter)');
+    const period = await cdp(['history', 'newsletter', '--since', 'yesterday']);
+    expect(period.code).toBe(2);
+    expect(period.stderr).toContain('--since "yesterday"');
+  });
+});
+
+describe('cdp diagnose', () => {
+  it("shows the profile, consent, segments, last payload and member status of an email", async () => {
+    const result = await cdp(['diagnose', 'newsletter', 'Yara.Janssens3@example.be']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Profile:     profile-0003');
+    expect(result.stdout).toContain('(matches newsletter)');
+    expect(result.stdout).toMatch(/Segments:\s+newsletter-subscribers, frequent-buyers, vip/);
+    expect(result.stdout).toMatch(/export-newsletter-subscribers\s+newsletter1\s+subscribed\s+\d{4}-\d\d-\d\dT/);
+    expect(result.stdout).toContain('"FNAME":"Yara"');
+  });
+
+  it('re-syncs one profile with --resync', async () => {
+    const result = await cdp(['diagnose', 'newsletter', 'yara.janssens3@example.be', '--resync', '--json']);
+    expect(result.code).toBe(0);
+    const diagnosis = JSON.parse(result.stdout);
+    expect(diagnosis.resync).toEqual([{ goalId: 'export-newsletter-subscribers', audienceId: 'newsletter1', outcome: 'updated' }]);
+  });
+
+  it('says why a profile is not exported, and refuses an invalid email', async () => {
+    const noProfile = await cdp(['diagnose', 'newsletter', 'nobody@example.com']);
+    expect(noProfile.code).toBe(0);
+    expect(noProfile.stdout).toContain('Profile:     none has this email');
+    const invalid = await cdp(['diagnose', 'newsletter', 'not-an-email']);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toContain('"not-an-email" is not a valid email address');
+  });
+});
+
+describe('cdp audiences', () => {
+  it('lists the audiences and merge fields the key can see', async () => {
+    const result = await cdp(['audiences']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/newsletter1\s+Newsletter\s+\d+\s+no\s+FNAME \(text\)/);
+    expect(result.stdout).toContain('POINTS (number)');
+  });
+
+  it('exits 2 when no API key is set', async () => {
+    const result = await cdp(['audiences'], { MAILCHIMP_API_KEY: undefined });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('MAILCHIMP_API_KEY is not set');
+  });
+});
+
+describe('long-running commands', () => {
+  it('cdp sandbox serves until interrupted', async () => {
+    const { child, stdout, exited } = await startCdp(['sandbox', '--port', '0', '--seed', `${EXAMPLES}mailchimp-seed.json`], env, /MAILCHIMP_BASE_URL=(\S+)/);
+    const baseUrl = /MAILCHIMP_BASE_URL=(\S+)/.exec(stdout())![1];
+    const ping = await fetch(`${baseUrl}/ping`, { headers: { authorization: `Basic ${Buffer.from(`any:${apiKey}`).toString('base64')}` } });
+    expect(ping.status).toBe(200);
+    child.kill('SIGTERM');
+    expect((await exited).code).toBe(0);
+  });
+
+  it('cdp schedule starts a worker with the next run of each connection and stops on SIGTERM', async () => {
+    const { child, stdout, exited } = await startCdp(['--catalog', CATALOG, 'schedule', CONNECTION], env, /newsletter: next run \S+/);
+    expect(stdout()).toContain('Scheduler worker started for 1 connection(s)');
+    child.kill('SIGTERM');
+    expect(await exited).toMatchObject({ code: 0, stdout: expect.stringContaining('Stopping') });
+  });
+
+  it('cdp sandbox refuses a bad seed', async () => {
+    const result = await cdp(['sandbox', '--seed', await writeJson('seed.json', { lists: [{ id: 'x' }] })]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('/lists/0/name');
+  });
+});
+
+describe('secrets', () => {
+  it('the API key appears in no output of any command', () => {
+    expect(outputs.length).toBeGreaterThan(30);
+    for (const output of outputs) expect(output).not.toContain(apiKey);
+  });
+});
