@@ -1,6 +1,6 @@
 import { startSandbox, type DumpedMember, type FaultConfig, type Sandbox, type SeedList } from '@cdp/mailchimp-sandbox';
 import { createRunService, environmentSecrets, StaticConnectionSource, type RunService } from '@cdp/runtime';
-import { StaticCatalog, type CatalogData, type Clock, type Connection, type Connector, type Profile, type RunOptions, type RunReport } from '@cdp/sdk';
+import { StaticCatalog, type CatalogData, type Clock, type Connection, type Connector, type Profile, type ProfileStore, type RunOptions, type RunReport } from '@cdp/sdk';
 import { openMongoStores, type EmbeddedMongo, type MongoStores } from '@cdp/store-mongodb';
 import { mailchimpConnector } from '../../src/index.js';
 
@@ -63,31 +63,39 @@ export interface WorldOptions {
  * connector over the official client, and the run service of the composition root.
  */
 export class World {
+  readonly service: RunService;
+  readonly connections: StaticConnectionSource;
+  /** Every line the run service logged, for secret checks. */
+  readonly logLines: string[] = [];
+
   private constructor(
     readonly sandbox: Sandbox,
     readonly stores: MongoStores,
-    readonly service: RunService,
-    readonly connections: StaticConnectionSource,
-    readonly logLines: string[],
-  ) {}
+    private readonly options: WorldOptions,
+  ) {
+    this.connections = new StaticConnectionSource([connectionConfig(sandbox, options.goals)]);
+    this.service = this.serviceOver(stores.profiles);
+  }
 
   static async start(mongo: EmbeddedMongo, options: WorldOptions): Promise<World> {
     const sandbox = await startSandbox({ seed: { apiKeys: [API_KEY], lists: options.lists }, faults: options.faults });
     const stores = await openMongoStores(mongo.uri, { database: options.database, uniqueIdentifiers: ['email'], clock: options.clock });
     if (options.profiles?.length) await stores.profiles.upsertProfiles(options.profiles);
-    const connections = new StaticConnectionSource([connectionConfig(sandbox, options.goals)]);
-    const logLines: string[] = [];
-    const service = createRunService({
-      profiles: stores.profiles,
-      state: stores.state,
+    return new World(sandbox, stores, options);
+  }
+
+  /** A run service of this world whose profile store is `profiles` (e.g. one that fails on purpose). */
+  serviceOver(profiles: ProfileStore): RunService {
+    return createRunService({
+      profiles,
+      state: this.stores.state,
       catalog: new StaticCatalog(CATALOG),
-      connections,
-      connectors: [options.connector ?? mailchimpConnector],
+      connections: this.connections,
+      connectors: [this.options.connector ?? mailchimpConnector],
       secrets: environmentSecrets({ MAILCHIMP_API_KEY: API_KEY }),
-      clock: options.clock,
-      logger: { log: (level, message, fields) => logLines.push(JSON.stringify({ level, message, fields })) },
+      clock: this.options.clock,
+      logger: { log: (level, message, fields) => this.logLines.push(JSON.stringify({ level, message, fields })) },
     });
-    return new World(sandbox, stores, service, connections, logLines);
   }
 
   run(options: RunOptions = {}): Promise<RunReport> {
