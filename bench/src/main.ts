@@ -1,0 +1,48 @@
+import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { machineInfo, renderReport } from './markdown.js';
+import { parseOptions, USAGE } from './options.js';
+import { runScenarioProcess } from './scenario-process.js';
+import type { EngineParams, EngineResult } from './scenarios/engine.js';
+import type { ExportParams, ExportResult } from './scenarios/export.js';
+import type { ImportParams, ImportResult } from './scenarios/import.js';
+
+function step(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  if (options === 'help') return console.log(USAGE);
+  const machine = machineInfo();
+  const started = performance.now();
+
+  step(`export of ${options.profiles} profiles at ${options.latencyMs} ms, delta, re-run, naive sample of ${options.naiveSample}`);
+  const exportRun = await runScenarioProcess<ExportResult>('export', {
+    profiles: options.profiles,
+    latencyMs: options.latencyMs,
+    naiveSample: options.naiveSample,
+    changedShare: options.changedShare,
+  } satisfies ExportParams);
+  step(`engine run of ${options.engineProfiles} profiles at latency 0`);
+  const engine = await runScenarioProcess<EngineResult>('engine', { profiles: options.engineProfiles, profile: options.cpuProfile } satisfies EngineParams);
+  step(`import of ${options.importMembers} members`);
+  const importRun = await runScenarioProcess<ImportResult>('import', { members: options.importMembers, latencyMs: 0 } satisfies ImportParams);
+  let large: ExportResult | undefined;
+  if (options.largeProfiles > 0) {
+    step(`peak RSS of the export at ${options.largeProfiles} profiles`);
+    large = await runScenarioProcess<ExportResult>('export', { profiles: options.largeProfiles, latencyMs: options.latencyMs, naiveSample: 0, changedShare: 0 } satisfies ExportParams);
+  }
+
+  const report = renderReport(
+    { options, exportRun, engine, importRun, large },
+    { ...machine, loadAfter: loadavg(), durationS: (performance.now() - started) / 1000 },
+  );
+  await writeFile(options.out, report);
+  step(`wrote ${options.out}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,121 @@
+import { cpus, loadavg, totalmem } from 'node:os';
+import { boundMs, checkTargets, type Results } from './targets.js';
+
+const fmt = (value: number, digits = 0): string => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  memoryGb: number;
+  node: string;
+  loadBefore: number[];
+  loadAfter: number[];
+  date: string;
+  durationS: number;
+}
+
+export function machineInfo(): Omit<MachineInfo, 'loadAfter' | 'durationS'> {
+  return { cpuModel: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: totalmem() / 2 ** 30, node: process.version, loadBefore: loadavg(), date: new Date().toISOString() };
+}
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+/** docs/benchmarks.md: the machine, the parameters, the figures, and the targets met or missed with why. */
+export function renderReport(results: Results, machine: MachineInfo): string {
+  const { options: o, exportRun, engine, importRun, large } = results;
+  const checks = checkTargets(results);
+  const missed = checks.filter((check) => !check.met);
+  const load = (values: number[]): string => values.map((v) => fmt(v, 2)).join(' / ');
+  const runRow = (name: string, run: NonNullable<typeof exportRun.delta> | typeof exportRun.full): string[] => [
+    name,
+    fmt(run.wallMs / 1000, 2),
+    String(run.apiCalls),
+    String(run.writeCalls),
+    `${run.audience.created} / ${run.audience.updated} / ${run.audience.unchanged} / ${run.audience.failed}`,
+    fmt(run.cpuSeconds, 2),
+    fmt(run.sandboxCpuSeconds, 2),
+  ];
+
+  return `# Benchmarks
+
+Written by \`npm run bench\` (${fmt(machine.durationS)} s) on ${machine.date}. Every figure below comes from that run;
+rerun the command to refresh them. Scenarios run against the built packages (\`dist\`) in plain Node, each in a
+process of its own; the Mailchimp sandbox runs as its own process (its built \`mailchimp-sandbox\` bin) and is
+reached only through the official \`@mailchimp/mailchimp_marketing\` client over HTTP.
+
+## Machine
+
+| | |
+|---|---|
+| CPU | ${machine.cpuModel}, ${machine.cores} cores |
+| Memory | ${fmt(machine.memoryGb, 1)} GB |
+| Node | ${machine.node} |
+| Load average (1/5/15 min) before / after | ${load(machine.loadBefore)} — ${load(machine.loadAfter)} |
+
+A load average above the core count means other processes competed for the CPU during the run, which
+lengthens wall times (efficiency, naive ratio) but not CPU-time figures (profiles per second per core).
+
+## Parameters
+
+| | |
+|---|---|
+| Full export | ${fmt(o.profiles)} profiles, 5 merge fields + segment tags, one audience, batches of 500 |
+| Sandbox | own process, ${o.latencyMs} ms added latency per request, 10 connections per key |
+| Naive sync sample | ${fmt(o.naiveSample)} profiles, sequential \`setListMember\`, same latency |
+| Delta | ${fmt(o.changedShare * 100, 1)}% of profiles changed, then a re-run with nothing changed |
+| Engine | ${fmt(o.engineProfiles)} profiles, latency 0 |
+| Import | ${fmt(o.importMembers)} members, 4 mappings, creating profiles; ${importRun.server === 'embedded' ? 'the in-memory MongoDB-compatible server' : 'the server at MONGODB_URI'} (${importRun.serverVersion}) |
+| Peak RSS | ${fmt(o.profiles)} profiles${large ? ` and ${fmt(o.largeProfiles)} profiles` : ' (the 1,000,000 run is behind `--million`)'} |
+
+## Targets
+
+${table(
+  ['', 'target', 'measured', 'met'],
+  checks.map((check) => [check.name, check.target, check.measured, check.met ? 'yes' : '**no**']),
+)}
+
+${missed.length === 0 ? 'Every target is met.' : `### What limits the missed targets\n\n${missed.map((check) => `- **${check.name}.** ${check.note ?? ''}`).join('\n')}`}
+
+## Export runs (${fmt(o.profiles)} profiles, L = ${o.latencyMs} ms)
+
+${table(
+  ['run', 'wall s', 'API calls', 'write calls', 'created / updated / unchanged / failed', 'our CPU s', 'sandbox CPU s'],
+  [runRow('full', exportRun.full), ...(exportRun.delta ? [runRow(`delta (${exportRun.delta.changed} changed)`, exportRun.delta)] : []), ...(exportRun.unchanged ? [runRow('nothing changed', exportRun.unchanged)] : [])],
+)}
+
+Physical bound of the full run: ceil(N/500)/10 × L = ${fmt(boundMs(o.profiles, o.latencyMs) / 1000, 2)} s. Calls of the full run by route:
+${Object.entries(exportRun.full.callsByRoute).map(([route, calls]) => `\`${route}\` ${calls}`).join(', ')}.
+${exportRun.naive ? `The naive sync took ${fmt(exportRun.naive.wallMs / 1000, 1)} s for ${fmt(exportRun.naive.sample)} profiles.` : ''}
+
+The sandbox used ${fmt((exportRun.full.sandboxCpuSeconds / (exportRun.full.wallMs / 1000)) * 100)}% of one core during the full run
+and ${fmt((engine.sandboxCpuSeconds / (engine.wallMs / 1000)) * 100)}% during the zero-latency engine run
+(${fmt(engine.sandboxCpuSeconds, 2)} s of CPU against our ${fmt(engine.cpuSeconds, 2)} s)${engine.sandboxCpuSeconds / (engine.wallMs / 1000) > 0.8 ? ': it is close to saturating a core, so part of the wall time is the sandbox\'s' : ': it is not the bottleneck'}.
+
+## Engine profile (latency 0)
+
+${engine.hotFunctions ? `Self time of the hottest functions during a second, profiled run of the same export (inspector CPU profiler):
+
+${table(['self ms', 'share', 'function', 'where'], engine.hotFunctions.map((f) => [fmt(f.selfMs), `${fmt(f.share * 100, 1)}%`, `\`${f.name}\``, `\`${f.where}\``]))}` : 'Not profiled in this run (`--no-cpu-profile`).'}
+
+## Import (${fmt(o.importMembers)} members)
+
+${table(
+  ['', 'value'],
+  [
+    ['wall time of the run', `${fmt(importRun.wallMs / 1000, 2)} s`],
+    ['members per second (whole run)', fmt(importRun.created / (importRun.wallMs / 1000))],
+    ['profiles written by the store', `${importRun.storeWritten} in ${fmt(importRun.storeWriteMs / 1000, 2)} s`],
+    ['same documents, raw \`bulkWrite\` (500 per call)', `${importRun.rawWritten} in ${fmt(importRun.rawWriteMs / 1000, 2)} s`],
+  ],
+)}
+${importRun.server === 'embedded' ? '\nThe in-memory server is for functional tests: its figures say nothing about MongoDB throughput. Set `MONGODB_URI` (and `--import-members`) to measure a real server.\n' : ''}
+## Memory
+
+${table(
+  ['profiles', 'RSS with profiles loaded', 'peak RSS', 'state left by the run (heap)'],
+  [exportRun, ...(large ? [large] : [])].map((run, i) => [fmt(i === 0 ? o.profiles : o.largeProfiles), `${fmt(run.rssAfterLoadMb)} MB`, `${fmt(run.peakRssMb)} MB`, `${fmt(run.retainedHeapMb)} MB`]),
+)}
+`;
+}

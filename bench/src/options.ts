@@ -1,0 +1,72 @@
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  profiles: number;
+  latencyMs: number;
+  naiveSample: number;
+  changedShare: number;
+  engineProfiles: number;
+  importMembers: number;
+  /** Also measure the export's peak RSS at this many profiles (0: skipped). */
+  largeProfiles: number;
+  cpuProfile: boolean;
+  out: string;
+}
+
+export const USAGE = `Usage: npm run bench -- [options]
+  --profiles N         profiles of the full export (default 100000)
+  --latency MS         latency the sandbox adds per request (default 50)
+  --naive-sample N     profiles of the naive one-call-per-profile sample (default 2000)
+  --changed SHARE      share of profiles changed before the delta run (default 0.01)
+  --engine-profiles N  profiles of the zero-latency engine run (default: --profiles)
+  --import-members N   members of the import (default 1000; the embedded server slows down with the square of the size)
+  --million            also measure peak RSS of the export at 1,000,000 profiles (several minutes)
+  --large-profiles N   like --million, with another size
+  --no-cpu-profile     skip the profiled engine run
+  --out FILE           where the report goes (default docs/benchmarks.md)
+MONGODB_URI=…          run the import against that server instead of the embedded one`;
+
+function count(name: string, raw: string, min: number): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer of at least ${min}, got "${raw}"`);
+  return value;
+}
+
+function share(name: string, raw: string): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 1) throw new Error(`--${name} must be a number from 0 to 1, got "${raw}"`);
+  return value;
+}
+
+export function parseOptions(args: string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args,
+    options: {
+      profiles: { type: 'string', default: '100000' },
+      latency: { type: 'string', default: '50' },
+      'naive-sample': { type: 'string', default: '2000' },
+      changed: { type: 'string', default: '0.01' },
+      'engine-profiles': { type: 'string' },
+      'import-members': { type: 'string', default: '1000' },
+      million: { type: 'boolean', default: false },
+      'large-profiles': { type: 'string' },
+      'no-cpu-profile': { type: 'boolean', default: false },
+      out: { type: 'string', default: 'docs/benchmarks.md' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  const profiles = count('profiles', values.profiles, 1);
+  const largeProfiles = values['large-profiles'] !== undefined ? count('large-profiles', values['large-profiles'], 1) : values.million ? 1_000_000 : 0;
+  return {
+    profiles,
+    latencyMs: count('latency', values.latency, 0),
+    naiveSample: count('naive-sample', values['naive-sample'], 0),
+    changedShare: share('changed', values.changed),
+    engineProfiles: values['engine-profiles'] !== undefined ? count('engine-profiles', values['engine-profiles'], 1) : profiles,
+    importMembers: count('import-members', values['import-members'], 1),
+    largeProfiles,
+    cpuProfile: !values['no-cpu-profile'],
+    out: values.out,
+  };
+}

@@ -1,0 +1,63 @@
+import { Session } from 'node:inspector/promises';
+import { fileURLToPath } from 'node:url';
+import { InMemoryStateStore } from '@cdp/sdk';
+import { benchRunService, measuredRun } from '../bench-runtime.js';
+import { hottestFunctions, type HotFunction, type CpuProfile } from '../cpu-profile.js';
+import { loadedProfileStore } from '../profile-loading.js';
+import { startSandboxProcess } from '../sandbox-process.js';
+import { BENCH_API_KEY, exportConnection, MERGE_FIELDS } from '../synthetic-data.js';
+import { runScenario } from '../worker.js';
+
+export interface EngineParams {
+  profiles: number;
+  /** Also run the export once more under the CPU profiler and list the hottest functions. */
+  profile: boolean;
+}
+
+export interface EngineResult {
+  wallMs: number;
+  cpuSeconds: number;
+  sandboxCpuSeconds: number;
+  apiCalls: number;
+  created: number;
+  hotFunctions?: HotFunction[];
+}
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const HOT_FUNCTIONS_LISTED = 15;
+
+/** The full export with no added latency: what the process itself costs per profile. */
+async function engineScenario(params: EngineParams): Promise<EngineResult> {
+  const sandbox = await startSandboxProcess(0);
+  try {
+    const audiences = ['benchengine', 'benchprofiled'];
+    await sandbox.seed({ apiKeys: [BENCH_API_KEY], lists: audiences.map((id) => ({ id, name: id, merge_fields: MERGE_FIELDS })) });
+    const profiles = await loadedProfileStore(params.profiles, new Date('2026-01-01T00:00:00Z'));
+    const connections = audiences.map((audience) => exportConnection(audience, sandbox.baseUrl, audience));
+    const service = benchRunService(profiles, new InMemoryStateStore(), connections);
+
+    const cost = await measuredRun(service, sandbox, 'benchengine');
+    const result: EngineResult = {
+      wallMs: cost.wallMs,
+      cpuSeconds: cost.cpuSeconds,
+      sandboxCpuSeconds: cost.sandboxCpuSeconds,
+      apiCalls: cost.apiCalls,
+      created: cost.report.goals[0].audiences[0].created,
+    };
+    if (params.profile) {
+      const session = new Session();
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+      await measuredRun(service, sandbox, 'benchprofiled');
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      result.hotFunctions = hottestFunctions(profile as CpuProfile, ROOT, HOT_FUNCTIONS_LISTED);
+    }
+    return result;
+  } finally {
+    await sandbox.stop();
+  }
+}
+
+runScenario(engineScenario);

@@ -1,0 +1,37 @@
+import type { PatchResult, Profile, ProfilePatch, ProfileStore, SegmentQuery } from '@cdp/sdk';
+
+/** Passes every call to the store it wraps, and adds up the time spent writing patches. */
+export class TimedProfileStore implements ProfileStore {
+  writeMs = 0;
+  written = 0;
+
+  constructor(private readonly store: ProfileStore) {}
+
+  streamSegment(query: SegmentQuery): AsyncIterable<Profile[]> {
+    return this.store.streamSegment(query);
+  }
+
+  findByIdentifier(property: string, values: string[]): Promise<Profile[]> {
+    return this.store.findByIdentifier(property, values);
+  }
+
+  findById(ids: string[]): Promise<Profile[]> {
+    return this.store.findById(ids);
+  }
+
+  async applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {
+    const started = performance.now();
+    const results = await this.store.applyPatches(patches);
+    this.writeMs += performance.now() - started;
+    this.written += results.filter((result) => result.outcome === 'created' || result.outcome === 'updated').length;
+    return results;
+  }
+
+  upsertProfiles(profiles: Profile[]): Promise<void> {
+    return this.store.upsertProfiles(profiles);
+  }
+
+  count(query?: { segment?: string }): Promise<number> {
+    return this.store.count(query);
+  }
+}
