@@ -1,9 +1,8 @@
-import type { ActivityEvent, MemberActivity } from '@cdp/sdk';
+import { subscriberHash, type ActivityEvent, type MemberActivity } from '@cdp/sdk';
 import { mailchimpTime } from './mailchimp-time.js';
 import type { Campaign, EmailActivity } from './mailchimp-types.js';
 import { offsetPages, PAGE_SIZE } from './offset-pages.js';
 import type { MailchimpRequests } from './requests.js';
-import { subscriberHash } from './subscriber-hash.js';
 
 /**
  * Sends, opens and clicks of the campaigns sent to an audience since an instant. Every recipient of such a

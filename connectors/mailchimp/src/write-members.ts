@@ -1,8 +1,7 @@
-import type { AudienceMember, MemberPayload, MemberResult, RemovalAction, UpsertOptions } from '@cdp/sdk';
+import { normalizeEmail, type AudienceMember, type MemberPayload, type MemberResult, type RemovalAction, type UpsertOptions } from '@cdp/sdk';
 import { MailchimpApiError } from './failures.js';
 import type { BatchError, BatchResponse, MailchimpMember } from './mailchimp-types.js';
 import type { MailchimpRequests } from './requests.js';
-import { normaliseEmail } from './subscriber-hash.js';
 
 /** Batch subscribe takes at most 500 members per call. */
 export const BATCH_LIMIT = 500;
@@ -130,5 +129,5 @@ function describe(error: BatchError): string {
 }
 
 function key(email: string | undefined): string {
-  return normaliseEmail(email ?? '');
+  return normalizeEmail(email ?? '');
 }

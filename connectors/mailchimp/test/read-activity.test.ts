@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { subscriberHash } from '../src/index.js';
+import { subscriberHash } from '@cdp/sdk';
 import { collect, connect, KEY_A, startTestSandbox, type TestSandbox } from './support/sandbox-session.js';
 
 const at = (minute: number): string => new Date(Date.UTC(2024, 4, 1) + minute * 60_000).toISOString().replace(/\.\d{3}Z$/, '+00:00');

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { SeedMember } from '@cdp/mailchimp-sandbox';
-import type { SourceMember } from '@cdp/sdk';
-import { subscriberHash } from '../src/index.js';
+import { subscriberHash, type SourceMember } from '@cdp/sdk';
 import { collect, connect, KEY_A, startTestSandbox, type TestSandbox } from './support/sandbox-session.js';
 
 const at = (second: number): string => new Date(Date.UTC(2024, 0, 1) + second * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00');

@@ -1,7 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { DumpedMember, SeedMember } from '@cdp/mailchimp-sandbox';
-import type { ConnectorSession, MemberPayload } from '@cdp/sdk';
-import { subscriberHash } from '../src/index.js';
+import { subscriberHash, type ConnectorSession, type MemberPayload } from '@cdp/sdk';
 import { collect, connect, KEY_A, startTestSandbox, type TestSandbox } from './support/sandbox-session.js';
 
 const payload = (email: string, fname = 'New'): MemberPayload => ({ memberId: subscriberHash(email), email, mergeFields: { FNAME: fname }, tags: ['cdp'] });

@@ -1,13 +1,10 @@
-import { DateTime, IANAZone } from 'luxon';
+import { IANAZone } from 'luxon';
 import type { ConfigProblem } from '../errors.js';
-import { nextRuns } from '../schedule/next-runs.js';
+import { NEXT_RUNS_HORIZON_YEARS, nextRuns } from '../schedule/next-runs.js';
 import type { Schedule } from './generated-types.js';
 import { didYouMean } from './suggest.js';
 
-/** A schedule that does not run within this many years is refused as impossible. */
-export const SCHEDULE_HORIZON_YEARS = 5;
-
-/** An unknown time zone, or a schedule that never fires within the horizon. */
+/** An unknown time zone, or a schedule that never fires within nextRuns' horizon (it then returns no run). */
 export function scheduleProblems(schedule: Schedule | undefined, now: Date): ConfigProblem[] {
   if (!schedule) return [];
   const zone = schedule.timeZone;
@@ -15,10 +12,8 @@ export function scheduleProblems(schedule: Schedule | undefined, now: Date): Con
     const suggestion = didYouMean(zone, Intl.supportedValuesOf('timeZone'));
     return [{ pointer: '/schedule/timeZone', message: `unknown time zone "${zone}"${suggestion}; use an IANA name such as Europe/Amsterdam` }];
   }
-  const [next] = nextRuns(schedule, now, 1);
-  const horizon = DateTime.fromJSDate(now).plus({ years: SCHEDULE_HORIZON_YEARS }).toJSDate();
-  if (next !== undefined && next <= horizon) return [];
-  return [{ pointer: '/schedule', message: `never runs in the next ${SCHEDULE_HORIZON_YEARS} years${whyNever(schedule)}` }];
+  if (nextRuns(schedule, now, 1).length > 0) return [];
+  return [{ pointer: '/schedule', message: `never runs in the next ${NEXT_RUNS_HORIZON_YEARS} years${whyNever(schedule)}` }];
 }
 
 function whyNever(schedule: Schedule): string {
