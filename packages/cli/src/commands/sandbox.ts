@@ -22,11 +22,12 @@ export function registerSandbox(program: Command, host: CommandHost): void {
         const port = Number(options.port);
         if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new CliError(`--port must be a port number, got "${options.port}"`, ExitCode.badInput);
         const seed = options.seed ? await readSeed(options.seed) : undefined;
+        const stopRequested = interrupted();
         const sandbox = await startSandbox({ port, seed });
         ctx.output.line(`Mailchimp sandbox listening on ${sandbox.url}`);
         ctx.output.line(`  MAILCHIMP_BASE_URL=${sandbox.baseUrl}`);
         ctx.output.line(seed?.apiKeys?.length ? `  accepted API keys: ${seed.apiKeys.length} from the seed` : '  any well-formed API key (<32 hex digits>-us1) is accepted');
-        await interrupted();
+        await stopRequested;
         await sandbox.close();
         return ExitCode.ok;
       }),

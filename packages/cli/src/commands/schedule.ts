@@ -28,6 +28,8 @@ export function registerSchedule(program: Command, host: CommandHost): void {
             run: (connectionId, trigger) => service.runNow(connectionId, { trigger }),
             logger: ctx.logger,
           });
+          // Listening before saying "started": a signal sent as soon as the line appears must stop cleanly.
+          const stopRequested = interrupted();
           await worker.start();
           const now = new Date();
           ctx.output.line(`Scheduler worker started for ${connections.length} connection(s); Ctrl-C stops it.`);
@@ -35,7 +37,7 @@ export function registerSchedule(program: Command, host: CommandHost): void {
             const [next] = connection.enabled && connection.schedule ? nextRuns(connection.schedule, now, 1) : [];
             ctx.output.line(`  ${connection.id}: ${next ? `next run ${next.toISOString()}` : connection.enabled ? 'no schedule' : 'disabled'}`);
           }
-          await interrupted();
+          await stopRequested;
           ctx.output.line('Stopping: waiting for the runs in progress.');
           await worker.stop();
           return ExitCode.ok;

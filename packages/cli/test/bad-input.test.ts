@@ -1,0 +1,104 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { assertBuilt, childEnv, EXAMPLES, outputs, runCdp } from './support/cli-process.js';
+
+// Bad input is refused before any server is reached, so these need none: MongoDB points at a closed port.
+const CATALOG = `${EXAMPLES}catalog.json`;
+const CONNECTION = `${EXAMPLES}newsletter.connection.json`;
+const API_KEY = '0f1e2d3c4b5a69788796a5b4c3d2e1f0-us1';
+
+let dir: string;
+const env = childEnv({ MONGODB_URI: 'mongodb://127.0.0.1:1', MAILCHIMP_API_KEY: API_KEY, MAILCHIMP_BASE_URL: 'http://127.0.0.1:1/3.0' });
+
+const cdp = (args: string[], extra: Record<string, string | undefined> = {}) =>
+  runCdp(['--catalog', CATALOG, '--connections', CONNECTION, ...args], childEnv(extra, env));
+
+async function writeJson(name: string, value: unknown): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, typeof value === 'string' ? value : JSON.stringify(value));
+  return path;
+}
+
+beforeAll(async () => {
+  assertBuilt();
+  dir = await mkdtemp(join(tmpdir(), 'cdp-cli-input-'));
+});
+
+describe('bad input: a clear message and a non-zero exit', () => {
+  it('lists every schema problem with its JSON pointer and exits 2', async () => {
+    const config = JSON.parse(await readFile(CONNECTION, 'utf8'));
+    config.goals[0].mappings[0].mode = 'replace';
+    config.goals[1].segment = 'newsletter-subscriber';
+    delete config.name;
+    const result = await cdp(['validate', await writeJson('broken.connection.json', config)]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/problems?/);
+    expect(result.stderr).toContain('/goals/0/mappings/0/mode');
+    expect(result.stderr).toContain('name');
+  });
+
+  it('names the line and column of invalid JSON', async () => {
+    const result = await cdp(['validate', await writeJson('bad.json', '{ "id": "x",\n  "name": }')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/not valid JSON: line 2, column/);
+  });
+
+  it('says which file is missing', async () => {
+    const result = await cdp(['validate', join(dir, 'nowhere.json')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('no such file');
+  });
+
+  it('refuses a missing catalog', async () => {
+    const result = await runCdp(['--catalog', join(dir, 'no-catalog.json'), 'validate', CONNECTION], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Cannot read the catalog');
+  });
+
+  it('refuses an unknown goal before running', async () => {
+    const result = await cdp(['run', CONNECTION, '--goal', 'nope']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('has no goal nope');
+  });
+
+  it('exits 4 within seconds when MongoDB cannot be reached', async () => {
+    const started = Date.now();
+    const result = await cdp(['run', CONNECTION], { MONGODB_URI: 'mongodb://127.0.0.1:1' });
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('Cannot reach MongoDB at mongodb://127.0.0.1:1');
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('exits 2 with a hint when MONGODB_URI is not set', async () => {
+    const result = await cdp(['run', CONNECTION], { MONGODB_URI: undefined });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('MONGODB_URI is not set');
+  });
+
+  it('exits 2 on an unknown option', async () => {
+    const result = await cdp(['run', CONNECTION, '--fast']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown option '--fast'");
+  });
+
+  it('exits 2 when no API key is set', async () => {
+    const result = await cdp(['audiences'], { MAILCHIMP_API_KEY: undefined });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('MAILCHIMP_API_KEY is not set');
+  });
+
+  it('cdp sandbox refuses a bad seed', async () => {
+    const result = await cdp(['sandbox', '--seed', await writeJson('seed.json', { lists: [{ id: 'x' }] })]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('/lists/0/name');
+  });
+});
+
+describe('secrets', () => {
+  it('the API key appears in no output of any command', () => {
+    expect(outputs.length).toBeGreaterThan(15);
+    for (const output of outputs) expect(output).not.toContain(API_KEY);
+  });
+});
