@@ -107,7 +107,7 @@ ${table(
     ['wall time of the run', `${fmt(importRun.wallMs / 1000, 2)} s`],
     ['members per second (whole run)', fmt(importRun.created / (importRun.wallMs / 1000))],
     ['profiles written by the store', `${importRun.storeWritten} in ${fmt(importRun.storeWriteMs / 1000, 2)} s`],
-    ['same documents, raw \`bulkWrite\` (500 per call)', `${importRun.rawWritten} in ${fmt(importRun.rawWriteMs / 1000, 2)} s`],
+    ['same documents, raw `bulkWrite` (500 per call)', `${importRun.rawWritten} in ${fmt(importRun.rawWriteMs / 1000, 2)} s`],
   ],
 )}
 ${importRun.server === 'embedded' ? '\nThe in-memory server is for functional tests: its figures say nothing about MongoDB throughput. Set `MONGODB_URI` (and `--import-members`) to measure a real server.\n' : ''}
