@@ -5,6 +5,13 @@ import { mailchimpTime } from './mailchimp-time.js';
 import { PAGE_SIZE } from './offset-pages.js';
 import type { MailchimpRequests } from './requests.js';
 
+/**
+ * How many already-seen members each page reads again. A seen member that changes before the next page moves
+ * to the end of the order, so an offset counting it would skip an unseen one; re-reading a margin (dropped as
+ * repeats) absorbs up to this many such changes per page boundary.
+ */
+const REREAD_MARGIN = 50;
+
 const READABLE_STATUSES = new Set(['subscribed', 'unsubscribed', 'cleaned', 'pending', 'transactional', 'archived']);
 
 /**
@@ -34,7 +41,7 @@ function toSourceMember(member: MailchimpMember): SourceMember {
  * Keyset paging over `last_changed` so that members changing during the read are neither lost nor looped
  * on: each page starts one second before the previous page's last `last_changed` (the API's timestamps have
  * one-second precision and `since_last_changed` means "after"), skips with `offset` the members already seen
- * in that second, and drops any repeat by id + last_changed. A member that changes meanwhile moves to the end
+ * in that second (less a margin), and drops any repeat by id + last_changed. A member that changes meanwhile moves to the end
  * of the order and is read again in its new version.
  */
 async function* memberPages(requests: MailchimpRequests, audienceId: string, status: string, changedSince: Date | undefined): AsyncGenerator<MailchimpMember[]> {
@@ -58,7 +65,7 @@ async function* memberPages(requests: MailchimpRequests, audienceId: string, sta
     if (page.members.length < PAGE_SIZE) return;
     since = floorToSecond(Date.parse(page.members[page.members.length - 1].last_changed) - 1000);
     seen.forgetBefore(since);
-    offset = seen.countAfter(since);
+    offset = Math.max(0, seen.countAfter(since) - REREAD_MARGIN);
   }
 }
 

@@ -89,3 +89,29 @@ describe('reading members', () => {
     }
   });
 });
+
+describe('reading members while members already read change', () => {
+  it('skips no one when members of the page boundary second change between pages', async () => {
+    const sameSecond: SeedMember[] = Array.from({ length: 2500 }, (_, i) => ({ email_address: `same${i}@shop.com`, status: 'subscribed', last_changed: at(0) }));
+    const sb = await startTestSandbox({ seed: { apiKeys: [KEY_A], lists: [{ id: 'L2', name: 'Bulk', members: sameSecond }] } });
+    try {
+      const session = await connect(sb.sandbox);
+      const pages = session.members.readMembers('L2', { statuses: ['subscribed'] })[Symbol.asyncIterator]();
+      const first = await pages.next();
+      const read = [...(first.value as SourceMember[])];
+      // Five members of the first page change now: each moves to the end of the last_changed order.
+      for (const member of read.slice(0, 5)) {
+        const response = await fetch(`${sb.sandbox.baseUrl}/lists/L2/members/${member.id}`, {
+          method: 'PATCH',
+          headers: { authorization: `Basic ${Buffer.from(`any:${KEY_A}`).toString('base64')}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ merge_fields: { FNAME: 'Changed' } }),
+        });
+        expect(response.status).toBe(200);
+      }
+      for (let page = await pages.next(); !page.done; page = await pages.next()) read.push(...page.value);
+      expect(new Set(ids(read)).size).toBe(2500);
+    } finally {
+      await sb.sandbox.close();
+    }
+  });
+});
