@@ -7,7 +7,7 @@ const BAR_INTERVAL_MS = 100;
 const LINE_INTERVAL_MS = 2000;
 const BAR_WIDTH = 24;
 
-const UNITS: Record<GoalProgress['phase'], string> = { read: 'members read', write: 'profiles sent', remove: 'members checked' };
+const UNITS: Record<GoalProgress['phase'], string> = { read: 'members read', write: 'profiles processed', remove: 'members checked' };
 
 interface GoalState {
   startedAt: number;

@@ -82,17 +82,19 @@ function printDiagnosis({ output }: CliContext, diagnosis: Diagnosis, outcomes: 
   output.line('');
   output.line(
     renderTable(
-      [{ header: 'Goal' }, { header: 'Audience' }, { header: 'Member status' }, { header: 'Last sent' }, { header: 'Last payload' }, { header: 'Error' }],
+      [{ header: 'Goal' }, { header: 'Audience' }, { header: 'Member status' }, { header: 'Last sent' }, { header: 'Error' }],
       diagnosis.audiences.map((audience) => [
         audience.goalId,
         audience.audienceId,
         audience.memberStatus,
         audience.lastSent?.at.toISOString() ?? '-',
-        audience.lastSent ? JSON.stringify(audience.lastSent.payload) : '-',
         audience.lastSent?.error ?? '',
       ]),
     ),
   );
+  for (const audience of diagnosis.audiences) {
+    if (audience.lastSent) output.line(`Last payload ${audience.goalId} / ${audience.audienceId}: ${JSON.stringify(audience.lastSent.payload)}`);
+  }
   output.line('');
   const last = diagnosis.lastError;
   output.line(last ? `Last error:  ${last.reason} (run ${last.runId}, goal ${last.goalId}, ${last.at.toISOString()})` : 'Last error:  none in the recent runs');
