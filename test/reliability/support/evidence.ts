@@ -1,4 +1,6 @@
 import { expect } from '@jest/globals';
+import { STATE_COLLECTIONS } from '@cdp/store-mongodb';
+import type { Db } from 'mongodb';
 import { API_KEY } from '../../../connectors/mailchimp/test/e2e/world.js';
 
 export { API_KEY };
@@ -38,5 +40,12 @@ export class Evidence {
     expect(this.items.length).toBeGreaterThan(0);
     const leaks = this.items.filter(({ text }) => leakedForms(secret).some((form) => text.includes(form)));
     expect(leaks.map(({ kind, text }) => `${kind}: ${text.slice(0, 200)}`)).toEqual([]);
+  }
+}
+
+/** Every document of the state store (run history, last-sent payloads, checkpoints, locks…) becomes evidence. */
+export async function collectStateDocuments(evidence: Evidence, db: Db): Promise<void> {
+  for (const name of Object.values(STATE_COLLECTIONS)) {
+    for (const document of await db.collection(name).find().toArray()) evidence.add('history document', document);
   }
 }
