@@ -62,7 +62,7 @@ describe('cdp run', () => {
     const exported = report.goals.find((goal: { kind: string }) => goal.kind === 'export').audiences[0];
     expect(exported.created).toBeGreaterThan(100);
     // Not a terminal: progress comes as plain lines on standard error.
-    expect(result.stderr).toMatch(/export-newsletter-subscribers: [\d,]+ profiles sent, [\d,]+\/s/);
+    expect(result.stderr).toMatch(/export-newsletter-subscribers: [\d,]+ profiles processed, [\d,]+\/s/);
   });
 
   it('prints a readable table; an immediate second run sends nothing', async () => {
