@@ -24,8 +24,24 @@ export async function startTestMongo(name: string): Promise<TestMongo> {
       return client;
     },
     async stop() {
-      await Promise.all(clients.map((client) => client.close()));
-      await server.stop();
+      try {
+        if (process.env.MONGODB_URI) await dropDatabase(server.uri, database);
+      } finally {
+        await Promise.all(clients.map((client) => client.close()));
+        await server.stop();
+      }
     },
   };
+}
+
+/** A real server keeps what tests wrote, so it is dropped; a server without the command (the embedded one) is left as is. */
+async function dropDatabase(uri: string, database: string): Promise<void> {
+  const client = await new MongoClient(uri).connect();
+  try {
+    await client.db(database).dropDatabase();
+  } catch (error) {
+    if (!/no such command/i.test((error as Error).message)) throw error;
+  } finally {
+    await client.close();
+  }
 }
