@@ -44,6 +44,9 @@ export class MongoProfileStore implements ProfileStore {
     this.profiles = db.collection<ProfileDocument>(options.collection ?? 'profiles', { ignoreUndefined: true });
     this.clock = options.clock ?? systemClock;
     this.writeBatchSize = options.writeBatchSize ?? DEFAULT_WRITE_BATCH;
+    if (!Number.isInteger(this.writeBatchSize) || this.writeBatchSize < 1) {
+      throw new RangeError(`writeBatchSize must be a positive integer, got ${this.writeBatchSize}`);
+    }
   }
 
   /** Creates the indexes: one per unique-identifier property, and one for "segment S changed since T". */

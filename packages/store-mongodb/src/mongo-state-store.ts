@@ -12,6 +12,7 @@ import {
 } from '@cdp/sdk';
 import type { AnyBulkWriteOperation, Collection, Db, Document, Filter } from 'mongodb';
 import { insertIfAbsent } from './duplicate-key.js';
+import { StoreInputError } from './profile-document.js';
 import { RunLocks, type LockDocument } from './run-lock.js';
 
 /** Collection names of the connection state; exported so docs, tools and tests name them one way. */
@@ -155,6 +156,11 @@ export class MongoStateStore implements StateStore {
   }
 
   async listRuns(query: RunQuery): Promise<RunReport[]> {
+    // MongoDB reads a limit of 0 as "no limit", so it is answered here.
+    if (query.limit !== undefined && (!Number.isInteger(query.limit) || query.limit < 0)) {
+      throw new RangeError(`limit must be a non-negative integer, got ${query.limit}`);
+    }
+    if (query.limit === 0) return [];
     const startedAt: { $gte?: Date; $lt?: Date } = {};
     if (query.since) startedAt.$gte = query.since;
     if (query.until) startedAt.$lt = query.until;
@@ -184,6 +190,8 @@ export class MongoStateStore implements StateStore {
   }
 
   async addTouchpoints(entries: { key: TouchpointKey; count: number }[]): Promise<void> {
+    const bad = entries.find(({ count }) => !Number.isFinite(count));
+    if (bad) throw new StoreInputError(`A touchpoint count must be a finite number, got ${bad.count} for ${touchpointId(bad.key)}`);
     await this.bulkInBatches(
       this.touchpoints,
       entries.map(({ key, count }) => ({
