@@ -120,7 +120,11 @@ export class MongoProfileStore implements ProfileStore {
   private async applyBatch(patches: ProfilePatch[]): Promise<PatchResult[]> {
     const now = this.clock.now();
     const byProfile = new Map<string, number[]>();
-    patches.forEach((patch, index) => byProfile.set(patch.profileId, [...(byProfile.get(patch.profileId) ?? []), index]));
+    for (const [index, patch] of patches.entries()) {
+      const group = byProfile.get(patch.profileId);
+      if (group) group.push(index);
+      else byProfile.set(patch.profileId, [index]);
+    }
     const stored = new Map((await this.findById([...byProfile.keys()])).map((profile) => [profile.id, profile]));
 
     const results: PatchResult[] = new Array(patches.length);
