@@ -1,0 +1,199 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createMailchimpConnector } from '@cdp/connector-mailchimp';
+import { startSandbox, type Sandbox } from '@cdp/mailchimp-sandbox';
+import {
+  AlreadyRunningError,
+  InMemoryProfileStore,
+  InMemoryStateStore,
+  InvalidConfigError,
+  StaticCatalog,
+  type Connection,
+  type Profile,
+} from '@cdp/sdk';
+import { createRunService, environmentSecrets, StaticConnectionSource, type RunService } from '../src/index.js';
+
+// The run service over real parts: the Mailchimp connector over the official client to the sandbox, the
+// SDK's in-memory stores, and a real HTTP server standing in for a webhook receiver.
+
+const API_KEY = 'aaaabbbbccccddddeeeeffff00001111-us5';
+const connector = createMailchimpConnector({ retry: { maxRetries: 1, baseDelayMs: 5, maxDelayMs: 10 } });
+
+interface Hook {
+  url: string;
+  bodies: unknown[];
+  headers: IncomingMessage['headers'][];
+  close(): Promise<void>;
+}
+
+/** A webhook receiver that fails its first `failures` deliveries with 503. */
+async function startHook(failures = 0): Promise<Hook> {
+  const bodies: unknown[] = [];
+  const headers: IncomingMessage['headers'][] = [];
+  let refused = 0;
+  const server: Server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      if (refused++ < failures) {
+        response.writeHead(503).end();
+        return;
+      }
+      bodies.push(JSON.parse(body));
+      headers.push(request.headers);
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    bodies,
+    headers,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+const profiles: Profile[] = Array.from({ length: 5 }, (_, i) => ({
+  id: `p${i}`,
+  properties: { email: [`person${i}@example.com`], firstName: [`Person ${i}`] },
+  segments: ['newsletter'],
+  lifecycles: [],
+  viewedInteractions: [],
+  consent: { objectives: ['newsletter'] },
+  updatedAt: new Date('2026-01-01T00:00:00Z'),
+}));
+
+function connection(sandbox: Sandbox, overrides: Partial<Connection> = {}): Connection {
+  return {
+    id: 'news',
+    name: 'Newsletter',
+    connector: 'mailchimp',
+    enabled: true,
+    objectives: ['newsletter'],
+    auth: { apiKey: { env: 'MAILCHIMP_API_KEY' }, baseUrl: sandbox.baseUrl },
+    goals: [
+      { id: 'export', kind: 'export', segment: 'newsletter', audiences: ['L1'], identifier: 'email', mappings: [{ source: 'property', property: 'firstName', to: 'FNAME' }] },
+    ],
+    ...overrides,
+  };
+}
+
+interface Setup {
+  sandbox: Sandbox;
+  service: RunService;
+  state: InMemoryStateStore;
+  profiles: InMemoryProfileStore;
+  hook: Hook;
+}
+
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((o) => o.close()));
+});
+
+async function setup(options: { config?: (sandbox: Sandbox, hook: Hook) => unknown; hookFailures?: number } = {}): Promise<Setup> {
+  const sandbox = await startSandbox({ seed: { apiKeys: [API_KEY], lists: [{ id: 'L1', name: 'News' }] } });
+  const hook = await startHook(options.hookFailures);
+  open.push(sandbox, hook);
+  const store = new InMemoryProfileStore();
+  await store.upsertProfiles(profiles);
+  const state = new InMemoryStateStore();
+  const service = createRunService({
+    profiles: store,
+    state,
+    catalog: new StaticCatalog({ segments: ['newsletter'], properties: [{ name: 'email', uniqueIdentifier: true }, { name: 'firstName' }], objectives: ['newsletter'] }),
+    connections: new StaticConnectionSource([options.config ? options.config(sandbox, hook) : connection(sandbox)]),
+    connectors: [connector],
+    secrets: environmentSecrets({ MAILCHIMP_API_KEY: API_KEY, HOOK_SECRET: 'hook-signing-secret' }),
+    logger: { log: () => {} },
+  });
+  return { sandbox, service, state, profiles: store, hook };
+}
+
+describe('RunService', () => {
+  it('runs a connection now and records it in the history', async () => {
+    const { service, sandbox } = await setup();
+    const report = await service.runNow('news');
+    expect(report).toMatchObject({ status: 'succeeded', trigger: 'manual', dryRun: false });
+    expect(report.goals[0].audiences[0]).toMatchObject({ created: 5 });
+    expect(sandbox.admin.dump().lists[0].members).toHaveLength(5);
+    const [latest] = await service.history({ connectionId: 'news', limit: 1 });
+    expect(latest).toMatchObject({ runId: report.runId, status: 'succeeded' });
+  });
+
+  it('refuses a second run while one holds the lock, with when it started', async () => {
+    const { service, sandbox } = await setup();
+    sandbox.admin.setFaults({ latencyMs: 300 });
+    const first = service.runNow('news');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect(service.runNow('news')).rejects.toThrow(AlreadyRunningError);
+    await expect(service.runNow('news')).rejects.toThrow(/already running since \d{4}-\d\d-\d\dT/);
+    expect((await first).status).toBe('succeeded');
+    expect((await service.runNow('news')).status).toBe('succeeded');
+  });
+
+  it('refuses an invalid config before reading or writing anything', async () => {
+    const { service, sandbox, state } = await setup({
+      config: (sb) => connection(sb, { objectives: ['not-in-catalog'] }),
+    });
+    await expect(service.runNow('news')).rejects.toThrow(InvalidConfigError);
+    expect(sandbox.admin.counters().total).toBe(0);
+    expect(await state.listRuns({ connectionId: 'news' })).toEqual([]);
+  });
+
+  it('a dry run counts what a run would do and writes nothing', async () => {
+    const { service, sandbox, state } = await setup();
+    const report = await service.test('news');
+    expect(report).toMatchObject({ dryRun: true, status: 'succeeded' });
+    expect(report.goals[0].audiences[0]).toMatchObject({ selected: 5, created: 5 });
+    expect(sandbox.admin.counters().writes).toBe(0);
+    expect(sandbox.admin.dump().lists[0].members).toHaveLength(0);
+    expect(await state.listRuns({ connectionId: 'news' })).toEqual([]);
+    expect(await state.getWatermark('news', 'export')).toBeUndefined();
+  });
+
+  it('a failing goal does not stop the others: the run ends partial', async () => {
+    const { service, sandbox } = await setup({
+      config: (sb) =>
+        connection(sb, {
+          goals: [
+            { id: 'broken', kind: 'export', segment: 'newsletter', audiences: ['NOPE'], identifier: 'email', mappings: [{ source: 'property', property: 'firstName', to: 'FNAME' }] },
+            { id: 'fine', kind: 'export', segment: 'newsletter', audiences: ['L1'], identifier: 'email', mappings: [{ source: 'property', property: 'firstName', to: 'FNAME' }] },
+          ],
+        }),
+    });
+    const report = await service.runNow('news');
+    expect(report.status).toBe('partial');
+    expect(report.goals.map((g) => [g.goalId, g.status])).toEqual([['broken', 'failed'], ['fine', 'succeeded']]);
+    expect(report.goals[0].error).toMatch(/NOPE|not found/i);
+    expect(sandbox.admin.dump().lists[0].members).toHaveLength(5);
+  });
+
+  it('posts the summary of a failed run to the webhook, retried, signed, without secrets', async () => {
+    const { service, hook } = await setup({
+      hookFailures: 2,
+      config: (sb, hook) =>
+        connection(sb, {
+          auth: { apiKey: { env: 'MAILCHIMP_API_KEY' }, baseUrl: 'http://127.0.0.1:1/3.0' },
+          notify: [{ type: 'webhook', url: hook.url, on: 'failure', signingSecret: { env: 'HOOK_SECRET' } }],
+        }),
+    });
+    const report = await service.runNow('news');
+    expect(report.status).toBe('failed');
+    expect(hook.bodies).toHaveLength(1);
+    expect(hook.bodies[0]).toMatchObject({ connectionId: 'news', runId: report.runId, status: 'failed' });
+    expect(hook.headers[0]['x-cdp-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
+    const body = JSON.stringify(hook.bodies[0]);
+    expect(body).not.toContain(API_KEY.split('-')[0]);
+    expect(body).not.toContain('hook-signing-secret');
+  }, 20_000);
+
+  it('sends nothing to a failure-only webhook after a successful run', async () => {
+    const { service, hook } = await setup({
+      config: (sb, h) => connection(sb, { notify: [{ type: 'webhook', url: h.url, on: 'failure' }] }),
+    });
+    expect((await service.runNow('news')).status).toBe('succeeded');
+    expect(hook.bodies).toHaveLength(0);
+  });
+});
