@@ -16,6 +16,12 @@ export function normalizeEmail(email: string): string {
 }
 
 /**
+ * The form unique-identifier values are matched in by `ProfileStore.findByIdentifier`: the normalised email
+ * form, so `Ann@Example.com ` in a profile and `ann@example.com` in Mailchimp are one person.
+ */
+export const identifierKey = normalizeEmail;
+
+/**
  * Whether Mailchimp would accept the (normalised) address: one '@', a dot-atom local part, a domain of at
  * least two labels with an alphabetic top level, no whitespace, within the length limits.
  */

@@ -1,5 +1,6 @@
 import {
   CdpError,
+  identifierKey,
   systemClock,
   type Clock,
   type PatchResult,
@@ -12,7 +13,7 @@ import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
 import { forEachConcurrently } from './concurrency.js';
 import { insertIfAbsent } from './duplicate-key.js';
 import { planPatches, validatePatch, type ProfileWrite } from './patch-plan.js';
-import { propertyPath, toDocument, toProfile, type ProfileDocument } from './profile-document.js';
+import { identifierKeysPath, propertyPath, toDocument, toProfile, type ProfileDocument } from './profile-document.js';
 
 export interface MongoProfileStoreOptions {
   /** Properties that identify a profile (e.g. `email`); each gets an index. */
@@ -49,9 +50,13 @@ export class MongoProfileStore implements ProfileStore {
     }
   }
 
-  /** Creates the indexes: one per unique-identifier property, and one for "segment S changed since T". */
+  /**
+   * Creates the indexes: per unique-identifier property one on its identifier keys and one on its values as
+   * stored (documents a CDP writes itself may lack the keys), and one for "segment S changed since T".
+   */
   async init(): Promise<void> {
     for (const name of this.options.uniqueIdentifiers) {
+      await this.profiles.createIndex({ [identifierKeysPath(name)]: 1 }, { name: `identifier_key_${name}` });
       await this.profiles.createIndex({ [propertyPath(name)]: 1 }, { name: `identifier_${name}` });
     }
     await this.profiles.createIndex({ segments: 1, updatedAt: 1, _id: 1 }, { name: 'segment_changed' });
@@ -79,8 +84,15 @@ export class MongoProfileStore implements ProfileStore {
   }
 
   async findByIdentifier(property: string, values: string[]): Promise<Profile[]> {
+    const [keysPath, valuesPath] = [identifierKeysPath(property), propertyPath(property)];
     if (values.length === 0) return [];
-    const documents = await this.profiles.find({ [propertyPath(property)]: { $in: values } }).toArray();
+    if (!this.options.uniqueIdentifiers.includes(property)) {
+      throw new CdpError('not_an_identifier', `${property} is not a unique identifier of this profile store (configured: ${this.options.uniqueIdentifiers.join(', ')})`);
+    }
+    const keys = [...new Set(values.map(identifierKey))];
+    const documents = await this.profiles
+      .find({ $or: [{ [keysPath]: { $in: keys } }, { [valuesPath]: { $in: [...new Set([...values, ...keys])] } }] })
+      .toArray();
     return documents.map(toProfile);
   }
 
@@ -104,7 +116,7 @@ export class MongoProfileStore implements ProfileStore {
   }
 
   async upsertProfiles(profiles: Profile[]): Promise<void> {
-    const documents = profiles.map(toDocument);
+    const documents = profiles.map((profile) => toDocument(profile, this.options.uniqueIdentifiers));
     for (let start = 0; start < documents.length; start += this.writeBatchSize) {
       const replacements: AnyBulkWriteOperation<ProfileDocument>[] = documents
         .slice(start, start + this.writeBatchSize)
@@ -140,7 +152,7 @@ export class MongoProfileStore implements ProfileStore {
   private async patchProfile(profileId: string, read: Profile | undefined, patches: ProfilePatch[], now: Date): Promise<PatchResult['outcome'][]> {
     let current = read;
     for (let attempt = 1; attempt <= MAX_PATCH_ATTEMPTS; attempt++) {
-      const plan = planPatches(profileId, current, patches, now);
+      const plan = planPatches(profileId, current, patches, now, this.options.uniqueIdentifiers);
       if (await this.tryWrite(plan.write)) return plan.outcomes;
       const [again] = await this.findById([profileId]);
       current = again;

@@ -1,5 +1,13 @@
 import { applyOps, type PatchOutcome, type Profile, type ProfilePatch, type PropertyValue } from '@cdp/sdk';
-import { assertFieldName, propertyPath, StoreInputError, toDocument, type ProfileDocument } from './profile-document.js';
+import {
+  assertFieldName,
+  identifierKeysOf,
+  identifierKeysPath,
+  propertyPath,
+  StoreInputError,
+  toDocument,
+  type ProfileDocument,
+} from './profile-document.js';
 
 const WRITE_MODES = new Set(['set', 'setIfEmpty', 'add', 'sum']);
 
@@ -47,7 +55,13 @@ export interface PatchPlan {
  * in order and the one write that stores it all. The write is a compare-and-set, so a concurrent change to
  * any field the patches read makes it miss, and the caller reads again and re-plans; nothing is lost.
  */
-export function planPatches(profileId: string, current: Profile | undefined, patches: ProfilePatch[], now: Date): PatchPlan {
+export function planPatches(
+  profileId: string,
+  current: Profile | undefined,
+  patches: ProfilePatch[],
+  now: Date,
+  identifiers: readonly string[],
+): PatchPlan {
   let state = current;
   const readProperties = new Set<string>();
   const readVersions = new Set<string>();
@@ -67,19 +81,27 @@ export function planPatches(profileId: string, current: Profile | undefined, pat
     if (changed || version) state = next;
     return outcome;
   });
-  return { outcomes, write: writeFor(current, state, readProperties, readVersions) };
+  return { outcomes, write: writeFor(current, state, readProperties, readVersions, identifiers) };
 }
 
-function writeFor(before: Profile | undefined, after: Profile | undefined, properties: Set<string>, versions: Set<string>): ProfileWrite {
+function writeFor(
+  before: Profile | undefined,
+  after: Profile | undefined,
+  properties: Set<string>,
+  versions: Set<string>,
+  identifiers: readonly string[],
+): ProfileWrite {
   if (!after || after === before) return { kind: 'none' };
-  if (!before) return { kind: 'insert', document: toDocument(after) };
+  if (!before) return { kind: 'insert', document: toDocument(after, identifiers) };
 
   const filter: Record<string, unknown> = { _id: before.id };
   const set: Record<string, unknown> = {};
   for (const name of properties) {
     const path = propertyPath(name);
     filter[path] = asRead(valuesOf(before, name));
-    if (!sameValues(valuesOf(before, name), valuesOf(after, name))) set[path] = valuesOf(after, name);
+    if (sameValues(valuesOf(before, name), valuesOf(after, name))) continue;
+    set[path] = valuesOf(after, name);
+    if (identifiers.includes(name)) set[identifierKeysPath(name)] = identifierKeysOf(valuesOf(after, name));
   }
   for (const key of versions) {
     const path = `sourceVersions.${key}`;

@@ -1,8 +1,12 @@
-import { CdpError, type Profile } from '@cdp/sdk';
+import { CdpError, identifierKey, type Profile } from '@cdp/sdk';
 
-/** How a profile is stored: the profile itself, keyed by `_id` instead of `id`. */
+/**
+ * How a profile is stored: the profile itself, keyed by `_id` instead of `id`, plus the identifier keys
+ * (`identifierKey` of each unique-identifier value) that identifier lookups match on, indexed.
+ */
 export interface ProfileDocument extends Omit<Profile, 'id'> {
   _id: string;
+  identifierKeys?: Record<string, string[]>;
 }
 
 /** Input the store refuses before writing anything (bad names, wrong shapes, impossible patches). */
@@ -22,11 +26,23 @@ export function assertFieldName(name: string, what: string): void {
   }
 }
 
-export function toDocument(profile: Profile): ProfileDocument {
+export function toDocument(profile: Profile, identifiers: readonly string[]): ProfileDocument {
   for (const name of Object.keys(profile.properties)) assertFieldName(name, 'Property name');
   for (const key of Object.keys(profile.sourceVersions ?? {})) assertFieldName(key, 'Source version key');
   const { id, ...rest } = profile;
-  return { _id: id, ...rest };
+  const keys = Object.fromEntries(identifiers.map((name) => [name, identifierKeysOf(profile.properties[name])]));
+  return { _id: id, ...rest, identifierKeys: keys };
+}
+
+/** The identifier keys of a property's values (only strings identify). */
+export function identifierKeysOf(values: Profile['properties'][string] | undefined): string[] {
+  return [...new Set((values ?? []).filter((value): value is string => typeof value === 'string').map(identifierKey))];
+}
+
+/** The field path of a property's identifier keys. */
+export function identifierKeysPath(name: string): string {
+  assertFieldName(name, 'Property name');
+  return `identifierKeys.${name}`;
 }
 
 /** Reads a stored profile; fields a CDP's own documents may lack read as empty. */

@@ -116,6 +116,21 @@ describe('import goal: linking members to profiles', () => {
     expect((await w.stores.profiles.findById(['m1']))[0].properties.firstName).toEqual(['Mixed.Case']);
   });
 
+  it('finds a profile whose email is stored in capitals: exporting then importing creates no duplicate', async () => {
+    const w = await start([{ id: 'news1', members: [] }], importGoal(), [profile('cap', ' Ann.Smith@Example.COM')]);
+    w.setGoals([
+      { id: 'out', kind: 'export', segment: 'newsletter', audiences: ['news1'], identifier: 'email', mappings: [] },
+      importGoal(),
+    ]);
+    const first = await w.run();
+    expect(w.members('news1').map((m) => m.email_address)).toEqual(['ann.smith@example.com']);
+    const second = await w.run();
+    expect([audienceReport(first, 1).created, audienceReport(second, 1).created]).toEqual([0, 0]);
+    expect(await w.stores.profiles.count()).toBe(1);
+    const hash = w.members('news1')[0].id;
+    expect((await w.stores.profiles.findById(['cap']))[0].sourceVersions).toHaveProperty([`from-newsletter:news1:${hash}`]);
+  });
+
   it('follows a member whose email changed case between two runs', async () => {
     const w = await start([{ id: 'news1', members: [member('ann@example.com')] }], importGoal(), []);
     await w.run();

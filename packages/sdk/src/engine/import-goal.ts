@@ -2,7 +2,7 @@ import type { ImportGoal } from '../config/generated-types.js';
 import type { SourceMember } from '../connector.js';
 import { hasConsent } from '../consent.js';
 import { CdpError } from '../errors.js';
-import { isValidEmail, normalizeEmail } from '../identifiers.js';
+import { identifierKey, isValidEmail, normalizeEmail } from '../identifiers.js';
 import { buildImportOps } from '../mapping/import-mapping.js';
 import type { ProfilePatch, PropertyOp } from '../ports/profile-store.js';
 import type { Profile } from '../profile.js';
@@ -135,20 +135,18 @@ async function importPage(
   if (imported.length > 0) await ctx.state.addExchanged(ctx.connection.id, 'imported', imported);
 }
 
-/** The page's profiles by normalised email, in one store round trip. */
+/** The page's profiles by normalised email, in one store round trip (the store matches identifier keys). */
 async function profilesByEmail(
   ctx: GoalContext,
   identifier: string,
   members: { member: SourceMember; email: string }[],
 ): Promise<Map<string, Profile>> {
   if (members.length === 0) return new Map();
-  // Profiles may hold the address as typed; look up the raw form as well as the normalised one.
-  const values = new Set(members.flatMap(({ member, email }) => [email, member.email!.trim()]));
-  const found = await ctx.profiles.findByIdentifier(identifier, [...values]);
+  const found = await ctx.profiles.findByIdentifier(identifier, [...new Set(members.map(({ email }) => email))]);
   const byEmail = new Map<string, Profile>();
   for (const profile of found) {
     for (const value of profile.properties[identifier] ?? []) {
-      if (typeof value === 'string' && !byEmail.has(normalizeEmail(value))) byEmail.set(normalizeEmail(value), profile);
+      if (typeof value === 'string' && !byEmail.has(identifierKey(value))) byEmail.set(identifierKey(value), profile);
     }
   }
   return byEmail;

@@ -1,3 +1,4 @@
+import { identifierKey } from '../identifiers.js';
 import { applyOps } from '../mapping/import-mapping.js';
 import type { PatchOutcome, PatchResult, ProfilePatch, ProfileStore, SegmentQuery } from '../ports/profile-store.js';
 import { systemClock, type Clock } from '../ports/runtime-services.js';
@@ -39,7 +40,7 @@ export class InMemoryProfileStore implements ProfileStore {
 
   async findByIdentifier(property: string, values: string[]): Promise<Profile[]> {
     const index = this.identifierIndex(property);
-    const ids = new Set(values.flatMap((value) => [...(index.get(value) ?? [])]));
+    const ids = new Set(values.flatMap((value) => [...(index.get(identifierKey(value)) ?? [])]));
     return this.copiesOf(ids);
   }
 
@@ -137,10 +138,10 @@ function sameProperties(a: Record<string, PropertyValue[]>, b: Record<string, Pr
   });
 }
 
-/** The string values of a property: only strings can match an identifier lookup exactly. */
+/** The identifier keys of a property's string values: only strings can match an identifier lookup. */
 function stringValues(profile: Profile | undefined, property: string): string[] {
   if (!profile || !Object.hasOwn(profile.properties, property)) return [];
-  return profile.properties[property].filter((value): value is string => typeof value === 'string');
+  return profile.properties[property].filter((value): value is string => typeof value === 'string').map(identifierKey);
 }
 
 /** Moves `id` from the keys it no longer has to the keys it now has, keeping its place under unchanged keys. */

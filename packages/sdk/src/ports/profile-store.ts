@@ -42,7 +42,10 @@ export interface SegmentQuery {
 export interface ProfileStore {
   /** Streams the segment's profiles in batches, in a stable order; memory stays flat as the segment grows. */
   streamSegment(query: SegmentQuery): AsyncIterable<Profile[]>;
-  /** Profiles whose unique-identifier `property` holds one of `values` (exact match), in one round trip. */
+  /**
+   * Profiles whose unique-identifier `property` holds one of `values`, in one round trip. Values are matched as
+   * identifier keys (`identifierKey`: trimmed, lowercased, NFC), never as patterns.
+   */
   findByIdentifier(property: string, values: string[]): Promise<Profile[]>;
   findById(ids: string[]): Promise<Profile[]>;
   /** Applies patches in bulk; every result is in the order of the input. */
