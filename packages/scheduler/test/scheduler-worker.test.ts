@@ -9,50 +9,16 @@ import {
   type LogLevel,
   type Schedule,
   type StateStore,
-  type TimesPerDaySchedule,
 } from '@cdp/sdk';
 import { MongoStateStore, startEmbeddedMongo, type EmbeddedMongo } from '@cdp/store-mongodb';
 import { JOBS_COLLECTION, SchedulerWorker } from '@cdp/scheduler';
+import { scheduleWithSlotAt, secondsAhead, sleep, waitFor } from './support/slots.js';
 
-const DAY_SECONDS = 86_400;
 const LEASE_MS = 60_000;
-
-/**
- * A UTC schedule with a slot at `target` (a whole second). Spreading N runs over a day puts slots off the minute
- * (N = 7: every 3 h 25 min 42 s), so some N and start time hit any second; its other slots are ≥ 15 min away.
- */
-function scheduleWithSlotAt(target: Date): TimesPerDaySchedule {
-  const secondOfDay = Math.floor(target.getTime() / 1000) % DAY_SECONDS;
-  for (let count = 1; count <= 96; count++) {
-    for (let k = 0; k < count; k++) {
-      const start = (secondOfDay - Math.floor((k * DAY_SECONDS) / count) + DAY_SECONDS) % DAY_SECONDS;
-      if (start % 60 !== 0) continue;
-      const minutes = start / 60;
-      const hhmm = `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
-      return { type: 'timesPerDay', timeZone: 'UTC', timesPerDay: count, start: hhmm };
-    }
-  }
-  throw new Error(`no schedule has a slot at ${target.toISOString()}`);
-}
-
-/** A whole second at least `ms` from now. */
-function secondsAhead(ms: number): Date {
-  return new Date(Math.ceil((Date.now() + ms) / 1000) * 1000);
-}
 
 function connection(id: string, schedule: Schedule | undefined, enabled = true): Connection {
   return { id, name: id, connector: 'mailchimp', enabled, objectives: ['marketing'], auth: {}, schedule, goals: [] } as unknown as Connection;
 }
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface RunCall {
   connectionId: string;

@@ -1,0 +1,128 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { createMailchimpConnector } from '@cdp/connector-mailchimp';
+import { startSandbox, type Sandbox } from '@cdp/mailchimp-sandbox';
+import { createRunService, environmentSecrets, StaticConnectionSource, type RunService } from '@cdp/runtime';
+import { AlreadyRunningError, StaticCatalog, type Connection, type Profile } from '@cdp/sdk';
+import { openMongoStores, startEmbeddedMongo, type EmbeddedMongo, type MongoStores } from '@cdp/store-mongodb';
+import { SchedulerWorker } from '@cdp/scheduler';
+import { scheduleWithSlotAt, secondsAhead, sleep, waitFor } from './support/slots.js';
+
+// Scheduled runs for real: Agenda on MongoDB triggers the run service, which exports profiles from the MongoDB
+// store through the Mailchimp connector to the sandbox. Two workers share one database, as two processes would.
+
+const API_KEY = '1234567890abcdef1234567890abcdef-us3';
+const connector = createMailchimpConnector({ retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 20 } });
+
+const profiles: Profile[] = Array.from({ length: 20 }, (_, i) => ({
+  id: `p${i}`,
+  properties: { email: [`reader${i}@example.com`] },
+  segments: ['readers'],
+  lifecycles: [],
+  viewedInteractions: [],
+  consent: { objectives: ['newsletter'] },
+  updatedAt: new Date('2026-01-01T00:00:00Z'),
+}));
+
+interface Worker {
+  stores: MongoStores;
+  service: RunService;
+  scheduler: SchedulerWorker;
+}
+
+let mongo: EmbeddedMongo;
+let sandbox: Sandbox;
+let workers: Worker[] = [];
+let databases = 0;
+
+beforeAll(async () => {
+  mongo = await startEmbeddedMongo('scheduled-runs');
+});
+afterEach(async () => {
+  for (const worker of workers) {
+    await worker.scheduler.stop();
+    await worker.stores.close();
+  }
+  workers = [];
+  await sandbox?.close();
+});
+afterAll(async () => {
+  await mongo.stop();
+});
+
+function scheduledConnection(slot: Date): Connection {
+  return {
+    id: 'readers',
+    name: 'Readers',
+    connector: 'mailchimp',
+    enabled: true,
+    objectives: ['newsletter'],
+    auth: { apiKey: { env: 'MAILCHIMP_API_KEY' }, baseUrl: sandbox.baseUrl },
+    schedule: scheduleWithSlotAt(slot),
+    goals: [{ id: 'to-list', kind: 'export', segment: 'readers', audiences: ['L1'], identifier: 'email', mappings: [] }],
+  };
+}
+
+/** One worker process: its own client, stores, run service and scheduler on the shared database. */
+async function startWorker(database: string, connection: Connection): Promise<Worker> {
+  const stores = await openMongoStores(mongo.uri, { database, uniqueIdentifiers: ['email'] });
+  const connections = new StaticConnectionSource([connection]);
+  const service = createRunService({
+    profiles: stores.profiles,
+    state: stores.state,
+    catalog: new StaticCatalog({ segments: ['readers'], properties: [{ name: 'email', uniqueIdentifier: true }], objectives: ['newsletter'] }),
+    connections,
+    connectors: [connector],
+    secrets: environmentSecrets({ MAILCHIMP_API_KEY: API_KEY }),
+    logger: { log: () => {} },
+  });
+  const scheduler = new SchedulerWorker({
+    db: stores.db,
+    connections: () => service.validConnections(),
+    state: stores.state,
+    run: (connectionId, trigger) => service.runNow(connectionId, { trigger }),
+    lockLifetimeMs: 1_000,
+    pollMs: 200,
+    refreshMs: 60_000,
+    logger: { log: () => {} },
+  });
+  const worker = { stores, service, scheduler };
+  workers.push(worker);
+  return worker;
+}
+
+describe('scheduled runs end to end', () => {
+  it('two workers run a scheduled connection once, at its time, through the real run service', async () => {
+    sandbox = await startSandbox({ seed: { apiKeys: [API_KEY], lists: [{ id: 'L1', name: 'Readers' }] } });
+    const database = `scheduled_${++databases}`;
+    const slot = secondsAhead(3_000);
+    const connection = scheduledConnection(slot);
+    const [a, b] = [await startWorker(database, connection), await startWorker(database, connection)];
+    await a.stores.profiles.upsertProfiles(profiles);
+    await Promise.all([a.scheduler.start(), b.scheduler.start()]);
+
+    await waitFor(async () => (await a.service.history({ connectionId: 'readers' })).some((run) => run.status !== 'running'), 15_000);
+    await sleep(1_500);
+    const runs = await b.service.history({ connectionId: 'readers' });
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ trigger: 'schedule', status: 'succeeded' });
+    expect(runs[0].startedAt.getTime()).toBeGreaterThanOrEqual(slot.getTime());
+    expect(runs[0].startedAt.getTime() - slot.getTime()).toBeLessThan(5_000);
+    expect(sandbox.admin.dump().lists[0].members).toHaveLength(20);
+  }, 30_000);
+
+  it('refuses Run now while a scheduled run is in progress', async () => {
+    // Every API answer takes 400 ms, so the scheduled run lasts long enough to be caught.
+    sandbox = await startSandbox({ seed: { apiKeys: [API_KEY], lists: [{ id: 'L1', name: 'Readers' }] }, faults: { latencyMs: 400 } });
+    const database = `scheduled_${++databases}`;
+    const connection = scheduledConnection(secondsAhead(3_000));
+    const worker = await startWorker(database, connection);
+    const manual = await startWorker(database, connection);
+    await worker.stores.profiles.upsertProfiles(profiles);
+    await worker.scheduler.start();
+
+    await waitFor(async () => (await manual.service.history({ connectionId: 'readers' })).some((run) => run.status === 'running'), 15_000);
+    await expect(manual.service.runNow('readers')).rejects.toThrow(AlreadyRunningError);
+    await waitFor(async () => (await manual.service.history({ connectionId: 'readers' }))[0].status === 'succeeded', 15_000);
+    expect(await manual.service.history({ connectionId: 'readers' })).toHaveLength(1);
+  }, 30_000);
+});
