@@ -17,10 +17,13 @@ interface BatchItem {
 }
 
 /**
- * Creates or updates members without ever changing an existing member's status. With `createMembers`, a
- * create-only call (update_existing false, status = newMemberStatus) comes first: new members are created,
- * existing ones come back as ERROR_CONTACT_EXISTS untouched. Those, or every member without `createMembers`,
- * then get one update call that carries no status, so no confirmation is sent again and nobody is re-subscribed.
+ * Creates or updates members without ever changing an existing member's status:
+ * 1. members the caller knows (written before) get one update call that carries no status;
+ * 2. with `createMembers`, the others (and known ones Mailchimp no longer has) get a create-only call
+ *    (update_existing false, status = newMemberStatus): new members are created, existing ones come back as
+ *    ERROR_CONTACT_EXISTS untouched;
+ * 3. those that existed, or every unknown member without `createMembers`, get the status-less update call.
+ * So no confirmation is sent again and nobody is re-subscribed; a delta of known members costs one call.
  */
 export async function upsertMembers(
   requests: MailchimpRequests,
@@ -29,30 +32,46 @@ export async function upsertMembers(
   options: UpsertOptions,
 ): Promise<MemberResult[]> {
   const outcomes = new Map<string, Omit<MemberResult, 'memberId' | 'email'>>();
-  let existing = payloads;
-  if (options.createMembers) {
-    const response = await batchSubscribe(requests, audienceId, payloads.map((p) => toItem(p, options.newMemberStatus)), false);
+  const known = payloads.filter((p) => options.knownMembers?.has(p.memberId));
+  let unknown = payloads.filter((p) => !options.knownMembers?.has(p.memberId));
+  if (known.length > 0) {
+    const missing = await update(requests, audienceId, known, outcomes);
+    if (options.createMembers) unknown = [...unknown, ...known.filter((p) => missing.has(key(p.email)))];
+  }
+  if (options.createMembers && unknown.length > 0) {
+    const response = await batchSubscribe(requests, audienceId, unknown.map((p) => toItem(p, options.newMemberStatus)), false);
     for (const member of response.new_members) outcomes.set(key(member.email_address), { outcome: 'created' });
     const exists = new Set<string>();
     for (const error of response.errors) {
       if (error.error_code === 'ERROR_CONTACT_EXISTS') exists.add(key(error.email_address));
       else outcomes.set(key(error.email_address), { outcome: 'failed', reason: describe(error) });
     }
-    existing = payloads.filter((p) => exists.has(key(p.email)));
+    unknown = unknown.filter((p) => exists.has(key(p.email)));
   }
-  if (existing.length > 0) {
-    const response = await batchSubscribe(requests, audienceId, existing.map((p) => toItem(p)), true);
-    for (const member of [...response.updated_members, ...response.new_members]) outcomes.set(key(member.email_address), updateOutcome(member));
-    for (const error of response.errors) {
-      // Without a status Mailchimp cannot create a member: a refusal on `status` means there is none.
-      outcomes.set(key(error.email_address), error.field === 'status' ? { outcome: 'skipped', reason: 'not a member' } : { outcome: 'failed', reason: describe(error) });
-    }
-  }
+  if (unknown.length > 0) await update(requests, audienceId, unknown, outcomes);
   return payloads.map((p) => ({
     memberId: p.memberId,
     email: p.email,
     ...(outcomes.get(key(p.email)) ?? { outcome: 'failed', reason: 'Mailchimp returned no result for this member' }),
   }));
+}
+
+/** The status-less update call; returns the emails Mailchimp has no member for (recorded as skipped). */
+async function update(
+  requests: MailchimpRequests,
+  audienceId: string,
+  payloads: MemberPayload[],
+  outcomes: Map<string, Omit<MemberResult, 'memberId' | 'email'>>,
+): Promise<Set<string>> {
+  const missing = new Set<string>();
+  const response = await batchSubscribe(requests, audienceId, payloads.map((p) => toItem(p)), true);
+  for (const member of [...response.updated_members, ...response.new_members]) outcomes.set(key(member.email_address), updateOutcome(member));
+  for (const error of response.errors) {
+    // Without a status Mailchimp cannot create a member: a refusal on `status` means there is none.
+    if (error.field === 'status') missing.add(key(error.email_address));
+    outcomes.set(key(error.email_address), error.field === 'status' ? { outcome: 'skipped', reason: 'not a member' } : { outcome: 'failed', reason: describe(error) });
+  }
+  return missing;
 }
 
 /** Archives (DELETE, one call per member) or unsubscribes (batch subscribe with status unsubscribed) members. */

@@ -44,6 +44,30 @@ describe('writing members', () => {
     expect(session.stats().apiCalls).toBe(2);
   });
 
+  it('updates known members in one call, and still creates a known member Mailchimp no longer has', async () => {
+    const knownMembers = new Set(['ann@shop.com', 'gone@shop.com'].map(subscriberHash));
+    const results = await session.members.upsertMembers('L1', ['ann@shop.com', 'gone@shop.com', 'dan@shop.com'].map((e) => payload(e, 'Known')), {
+      createMembers: true,
+      newMemberStatus: 'subscribed',
+      knownMembers,
+    });
+    expect(results.map((r) => [r.email, r.outcome])).toEqual([
+      ['ann@shop.com', 'updated'],
+      ['gone@shop.com', 'created'],
+      ['dan@shop.com', 'updated'],
+    ]);
+    expect(member('gone@shop.com')).toMatchObject({ status: 'subscribed', merge_fields: expect.objectContaining({ FNAME: 'Known' }) });
+    expect(member('dan@shop.com')?.status).toBe('pending');
+    // known update, create (gone + dan), update of dan who existed
+    expect(session.stats().apiCalls).toBe(3);
+
+    sb.sandbox.admin.resetCounters();
+    const onlyKnown = await connect(sb.sandbox);
+    await onlyKnown.members.upsertMembers('L1', [payload('ann@shop.com', 'Again')], { createMembers: true, newMemberStatus: 'subscribed', knownMembers });
+    expect(onlyKnown.stats().apiCalls).toBe(1);
+    expect(member('ann@shop.com')?.merge_fields.FNAME).toBe('Again');
+  });
+
   it('creates pending members with one confirmation, and never sends a second one on update', async () => {
     const options = { createMembers: true, newMemberStatus: 'pending' as const };
     await session.members.upsertMembers('L1', [payload('new@shop.com')], options);

@@ -49,6 +49,11 @@ export interface MemberResult {
 export interface UpsertOptions {
   createMembers: boolean;
   newMemberStatus: 'subscribed' | 'pending';
+  /**
+   * Members the connection has written before, so most likely still in the audience: a connector may update
+   * them directly instead of trying to create them first (one call instead of two). A hint, not a promise.
+   */
+  knownMembers?: ReadonlySet<string>;
 }
 
 /** A member currently in an audience, for membership sync. */

@@ -54,12 +54,12 @@ async function exportInto(ctx: GoalContext, goal: ExportGoal, tallies: AudienceT
     if (ctx.signal.aborted) throw new CdpError('lock_lost', 'the run lost its lock; stopped between batches');
     const candidates = await selectCandidates(ctx, goal, profiles, thresholds, tallies, startedAt);
     for (const [index, audienceId] of goal.audiences.entries()) {
-      const toSend = await withoutUnchanged(ctx, goal, audienceId, candidates, tallies[index]);
+      const { toSend, known } = await compareWithSent(ctx, goal, audienceId, candidates, tallies[index]);
       if (existing) {
         tallyDryRun(goal, toSend, existing.get(audienceId)!, tallies[index]);
         continue;
       }
-      if (toSend.length > 0) await pool.submit(() => send(ctx, goal, audienceId, toSend, tallies[index]));
+      if (toSend.length > 0) await pool.submit(() => send(ctx, goal, audienceId, toSend, known, tallies[index]));
     }
     done += profiles.length;
     options.onProgress?.({ goalId: goal.id, phase: 'write', done });
@@ -149,26 +149,37 @@ async function atThreshold(
   return new Set(keys.filter(({ key, max }) => (counts.get(touchpointId(key)) ?? 0) >= max).map(({ key }) => key.profileId));
 }
 
-/** Drops members whose payload equals the one last sent (unless the run is `--full`). */
-async function withoutUnchanged(
+/**
+ * Drops members whose payload equals the one last sent (unless the run is `--full`), and tells which members
+ * this goal wrote successfully before (the connector can update those in one call).
+ */
+async function compareWithSent(
   ctx: GoalContext,
   goal: ExportGoal,
   audienceId: string,
   candidates: Candidate[],
   tally: AudienceTally,
-): Promise<Candidate[]> {
-  if (candidates.length === 0 || ctx.options.full) return candidates;
+): Promise<{ toSend: Candidate[]; known: Set<string> }> {
+  if (candidates.length === 0) return { toSend: candidates, known: new Set() };
   const sent = await ctx.state.getSent(ctx.connection.id, goal.id, audienceId, candidates.map((c) => c.payload.memberId));
-  const changed = candidates.filter((c) => sent.get(c.payload.memberId)?.hash !== c.hash);
-  tally.report.unchanged += candidates.length - changed.length;
-  return changed;
+  const known = new Set([...sent.values()].filter((record) => record.lastError === undefined).map((record) => record.memberId));
+  const toSend = ctx.options.full ? candidates : candidates.filter((c) => sent.get(c.payload.memberId)?.hash !== c.hash);
+  tally.report.unchanged += candidates.length - toSend.length;
+  return { toSend, known };
 }
 
-async function send(ctx: GoalContext, goal: ExportGoal, audienceId: string, batch: Candidate[], tally: AudienceTally): Promise<void> {
+async function send(
+  ctx: GoalContext,
+  goal: ExportGoal,
+  audienceId: string,
+  batch: Candidate[],
+  knownMembers: Set<string>,
+  tally: AudienceTally,
+): Promise<void> {
   const results = await ctx.session.members.upsertMembers(
     audienceId,
     batch.map((c) => c.payload),
-    { createMembers: goal.createMembers ?? true, newMemberStatus: goal.newMemberStatus ?? 'subscribed' },
+    { createMembers: goal.createMembers ?? true, newMemberStatus: goal.newMemberStatus ?? 'subscribed', knownMembers },
   );
   const byMember = new Map(batch.map((c) => [c.payload.memberId, c]));
   const sentAt = ctx.clock.now();
