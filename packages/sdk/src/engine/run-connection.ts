@@ -63,8 +63,8 @@ export async function runConnection(connection: Connection, deps: RunDependencie
   let session: ConnectorSession | undefined;
   try {
     if (!dryRun) await state.saveRun(report);
+    // No separate credentials check: a refused key fails each goal's first call with InvalidCredentialsError.
     session = await deps.connector.connect(connection.auth, { secret: deps.secret, logger: deps.logger });
-    await session.check();
     const context: GoalContext = { ...deps, connection, session, options: request, signal: lost.signal };
     for (const goal of selectGoals(connection, request.goalIds)) report.goals.push(await runGoal(context, goal));
     report.status = overallStatus(report.goals);
