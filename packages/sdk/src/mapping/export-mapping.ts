@@ -96,19 +96,11 @@ function segmentTags(profile: Profile, tags: ExportGoal['segmentTags']): string[
  * carries no meaning for the member.
  */
 export function payloadHash(payload: MemberPayload): string {
-  const canonical = { ...payload, tags: [...payload.tags].sort() };
-  return createHash('sha1').update(canonicalJson(canonical), 'utf8').digest('hex');
-}
-
-/** JSON with object keys sorted at every depth. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value)
-      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value);
+  // The payload's shape is fixed, so a canonical form is just its parts in a fixed order: merge fields sorted
+  // by tag and tags sorted, each part JSON-quoted so no value can imitate a separator.
+  let text = `${JSON.stringify(payload.memberId)}${JSON.stringify(payload.email)}`;
+  for (const tag of Object.keys(payload.mergeFields).sort()) text += `,${JSON.stringify(tag)}:${JSON.stringify(payload.mergeFields[tag])}`;
+  text += '|';
+  for (const tag of [...payload.tags].sort()) text += `,${JSON.stringify(tag)}`;
+  return createHash('sha1').update(text, 'utf8').digest('hex');
 }
