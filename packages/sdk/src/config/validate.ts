@@ -3,6 +3,7 @@ import type { Catalog } from '../ports/catalog.js';
 import { type ConnectorInfo, connectorProblems, isObject, namedConnector } from './connector-checks.js';
 import type { Connection } from './generated-types.js';
 import { findJsonSyntaxError } from './json-syntax.js';
+import { pointerTo } from './pointers.js';
 import { duplicateProblems, readCatalog, referenceProblems } from './reference-checks.js';
 import { schemaProblems } from './schema-problems.js';
 import { scheduleProblems } from './schedule-checks.js';
@@ -30,6 +31,8 @@ export const MAX_PROBLEMS = 100;
  * connector session is touched, only the catalog is read.
  */
 export async function validateConnection(raw: unknown, options: ValidateConnectionOptions): Promise<ConnectionValidation> {
+  const deep = tooDeep(raw);
+  if (deep !== undefined) return refused([{ pointer: deep, message: `is nested too deeply (more than ${MAX_NESTING} levels)` }]);
   const registry = schemaRegistry();
   const checked = registry.validate(CONNECTION_SCHEMA_ID, raw);
   const problems = schemaProblems(checked.errors, registry);
@@ -70,6 +73,20 @@ export function parseConnectionJson(text: string, source = 'the config'): JsonPa
     const where = error ? `line ${error.line}, column ${error.column}: ${error.reason}` : 'it cannot be read';
     return { ok: false, problems: [{ pointer: '', message: `${source} is not valid JSON: ${where}` }] };
   }
+}
+
+/** Far deeper than any real config; checked first, because copying and schema checks recurse once per level. */
+const MAX_NESTING = 32;
+
+/** The pointer of the first value nested deeper than MAX_NESTING, if any (the walk itself stops there). */
+function tooDeep(value: unknown, pointer = '', depth = 0): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth === MAX_NESTING) return pointer;
+  for (const [key, inner] of Object.entries(value)) {
+    const found = tooDeep(inner, pointerTo(pointer, key), depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 function refused(problems: ConfigProblem[]): ConnectionValidation {
