@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createAdmin, handleAdminRequest } from './admin.js';
@@ -62,6 +63,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const limiter = new ConnectionLimiter(options.maxConnectionsPerKey ?? 10);
   const admin = createAdmin(store, counters, faults);
   const closing = new AbortController();
+  // Every delayed answer in flight listens on this one signal, so there are legitimately many listeners.
+  setMaxListeners(0, closing.signal);
   if (options.seed) admin.seed(options.seed);
 
   const settings: RouteSettings = {
