@@ -181,8 +181,13 @@ describe(`faults: ${SIZE} profiles exported and ${SIZE} members imported at a 20
     expect((faulty.profiles[`p${i}`] as Profile).properties.score).toEqual([(i % 7) + (i % 13) + 1]);
   });
 
-  it('counts the same records in both reports', () => {
-    const counts = (report: RunReport) => report.goals.map((goal) => goal.audiences.map(({ selected, created, updated, unchanged, skipped, failed }) => ({ selected, created, updated, unchanged, skipped, failed })));
+  it('counts the same records in both reports, except created versus updated', () => {
+    // A write that landed although its answer was lost is retried and then finds the member: "updated", not
+    // "created". The sum of the two, and every other count, is the clean run's.
+    const counts = (report: RunReport) =>
+      report.goals.map((goal) =>
+        goal.audiences.map(({ selected, created, updated, unchanged, skipped, failed }) => ({ selected, written: created + updated, unchanged, skipped, failed })),
+      );
     expect(counts(faulty.report)).toEqual(counts(clean.report));
   });
 
