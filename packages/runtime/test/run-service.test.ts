@@ -133,6 +133,16 @@ describe('RunService', () => {
     expect((await service.runNow('news')).status).toBe('succeeded');
   });
 
+  it('marks a run a killed process left as running as interrupted, once the next run starts', async () => {
+    const { service, state } = await setup();
+    const killed = { runId: 'killed-run', connectionId: 'news', trigger: 'schedule' as const, dryRun: false, status: 'running' as const, startedAt: new Date(Date.now() - 60_000), goals: [], dataExchange: { imported: 0, exported: 0 } };
+    await state.saveRun(killed);
+    const report = await service.runNow('news');
+    const runs = await service.history({ connectionId: 'news' });
+    expect(runs.map((run) => [run.runId, run.status])).toEqual([[report.runId, 'succeeded'], ['killed-run', 'failed']]);
+    expect(runs[1].error).toMatch(/interrupted/);
+  });
+
   it('refuses an invalid config before reading or writing anything', async () => {
     const { service, sandbox, state } = await setup({
       config: (sb) => connection(sb, { objectives: ['not-in-catalog'] }),

@@ -62,7 +62,10 @@ export async function runConnection(connection: Connection, deps: RunDependencie
   };
   let session: ConnectorSession | undefined;
   try {
-    if (!dryRun) await state.saveRun(report);
+    if (!dryRun) {
+      await closeInterruptedRuns(state, connection.id, report.startedAt);
+      await state.saveRun(report);
+    }
     // No separate credentials check: a refused key fails each goal's first call with InvalidCredentialsError.
     session = await deps.connector.connect(connection.auth, { secret: deps.secret, logger: deps.logger });
     const context: GoalContext = { ...deps, connection, session, options: request, signal: lost.signal };
@@ -86,6 +89,17 @@ export async function runConnection(connection: Connection, deps: RunDependencie
   }
   deps.logger.log(report.status === 'succeeded' ? 'info' : 'warn', `run ${report.status}`, { connectionId: connection.id, runId });
   return report;
+}
+
+/** How far back a new run looks for runs a killed process left marked as running. */
+const INTERRUPTED_LOOKBACK = 20;
+
+/** Runs still marked running when a run holds the lock were interrupted: their process ended mid-run. */
+async function closeInterruptedRuns(state: StateStore, connectionId: string, now: Date): Promise<void> {
+  for (const run of await state.listRuns({ connectionId, limit: INTERRUPTED_LOOKBACK })) {
+    if (run.status !== 'running') continue;
+    await state.saveRun({ ...run, status: 'failed', endedAt: now, error: 'interrupted: the process ended before the run finished' });
+  }
 }
 
 function selectGoals(connection: Connection, goalIds?: string[]): (ImportGoal | ExportGoal)[] {
