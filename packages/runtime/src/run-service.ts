@@ -42,8 +42,11 @@ export class RunService {
     @multiInject(TOKENS.Connector) private readonly connectors: Connector[],
   ) {}
 
-  /** Runs a connection now; refused with AlreadyRunningError while another run holds its lock. */
-  async runNow(connectionId: string, options: RunOptions & { trigger?: RunTrigger } = {}): Promise<RunReport> {
+  /**
+   * Runs a connection now; refused with AlreadyRunningError while another run holds its lock. `leaseMs` is the
+   * lock's lease (default one minute): how soon a crashed run's lock frees itself.
+   */
+  async runNow(connectionId: string, options: RunOptions & { trigger?: RunTrigger; leaseMs?: number } = {}): Promise<RunReport> {
     const connection = await this.connection(connectionId);
     const report = await runConnection(connection, this.dependencies(connection), {
       ...options,
