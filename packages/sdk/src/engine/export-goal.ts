@@ -8,7 +8,7 @@ import { touchpointId, type SentRecord } from '../ports/state-store.js';
 import type { Profile } from '../profile.js';
 import type { SkipReason } from '../report.js';
 import { AudienceTally } from './audience-tally.js';
-import type { GoalContext, GoalOutcome } from './goal-context.js';
+import { throwIfLockLost, type GoalContext, type GoalOutcome } from './goal-context.js';
 import { TaskPool } from './task-pool.js';
 import { countTouchpoints } from './touchpoint-counting.js';
 import { thresholdIndex, touchpointKeys } from './touchpoints.js';
@@ -40,8 +40,10 @@ export async function runExportGoal(ctx: GoalContext, goal: ExportGoal): Promise
 async function exportInto(ctx: GoalContext, goal: ExportGoal, tallies: AudienceTally[]): Promise<void> {
   const { connection, state, options } = ctx;
   const startedAt = ctx.clock.now();
-  const since = options.full ? undefined : await state.getWatermark(connection.id, goal.id);
+  const resync = options.profileIds !== undefined;
+  const since = options.full || resync ? undefined : await state.getWatermark(connection.id, goal.id);
 
+  throwIfLockLost(ctx);
   await checkMergeFields(ctx, goal, tallies);
   const thresholds = thresholdIndex(await ctx.catalog.lifecycles());
   if (goal.lifecycleThreshold && !options.dryRun) await countTouchpoints(ctx, goal, thresholds);
@@ -50,8 +52,8 @@ async function exportInto(ctx: GoalContext, goal: ExportGoal, tallies: AudienceT
   const pool = new TaskPool(WRITE_CONCURRENCY);
   const batchSize = goal.batchSize ?? 500;
   let done = 0;
-  for await (const profiles of ctx.profiles.streamSegment({ segment: goal.segment, changedSince: since, batchSize })) {
-    if (ctx.signal.aborted) throw new CdpError('lock_lost', 'the run lost its lock; stopped between batches');
+  for await (const profiles of selection(ctx, goal, since, batchSize)) {
+    throwIfLockLost(ctx);
     const candidates = await selectCandidates(ctx, goal, profiles, thresholds, tallies, startedAt);
     for (const [index, audienceId] of goal.audiences.entries()) {
       const { toSend, known } = await compareWithSent(ctx, goal, audienceId, candidates, tallies[index]);
@@ -65,11 +67,24 @@ async function exportInto(ctx: GoalContext, goal: ExportGoal, tallies: AudienceT
     options.onProgress?.({ goalId: goal.id, phase: 'write', done });
   }
   await pool.drain();
+  if (resync) return;
 
   if (goal.removeNonSegmentMembers) {
     for (const [index, audienceId] of goal.audiences.entries()) await syncMembership(ctx, goal, audienceId, tallies[index]);
   }
+  throwIfLockLost(ctx);
   if (!options.dryRun) await state.setWatermark(connection.id, goal.id, startedAt);
+}
+
+/** The profiles a run considers: the segment's changed profiles, or the named ones of a re-sync still in it. */
+async function* selection(ctx: GoalContext, goal: ExportGoal, since: Date | undefined, batchSize: number): AsyncIterable<Profile[]> {
+  const ids = ctx.options.profileIds;
+  if (ids === undefined) {
+    yield* ctx.profiles.streamSegment({ segment: goal.segment, changedSince: since, batchSize });
+    return;
+  }
+  const profiles = (await ctx.profiles.findById(ids)).filter((profile) => profile.segments.includes(goal.segment));
+  if (profiles.length > 0) yield profiles;
 }
 
 /** Every merge field the mappings write must exist in each audience (created first when the goal says so). */
@@ -110,11 +125,18 @@ async function selectCandidates(
   }
   const held = goal.lifecycleThreshold ? await atThreshold(ctx, goal, qualified, thresholds, now) : new Set<string>();
   const candidates: Candidate[] = [];
+  const emails = new Set<string>();
   for (const { profile, email } of qualified) {
     if (held.has(profile.id)) {
       for (const tally of tallies) tally.skip('threshold');
       continue;
     }
+    // Two profiles with one email would be one member twice in a batch call: the first one is sent.
+    if (emails.has(email)) {
+      for (const tally of tallies) tally.skip('excluded', { record: email, reason: `profile ${profile.id} shares this email with another profile of the batch` });
+      continue;
+    }
+    emails.add(email);
     const { payload, truncated } = buildMemberPayload(profile, goal, email);
     for (const tally of tallies) tally.report.truncated += truncated;
     candidates.push({ profile, payload, hash: payloadHash(payload) });
@@ -176,6 +198,7 @@ async function send(
   knownMembers: Set<string>,
   tally: AudienceTally,
 ): Promise<void> {
+  throwIfLockLost(ctx);
   const results = await ctx.session.members.upsertMembers(
     audienceId,
     batch.map((c) => c.payload),
@@ -276,6 +299,7 @@ async function syncMembership(ctx: GoalContext, goal: ExportGoal, audienceId: st
     tally.report.removed += toRemove.length;
     return;
   }
+  throwIfLockLost(ctx);
   const results = await ctx.session.members.removeMembers(audienceId, toRemove, action);
   for (const result of results) {
     if (result.outcome === 'failed') tally.fail(result.email, result.reason ?? 'removal failed');

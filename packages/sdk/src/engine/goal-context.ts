@@ -1,5 +1,6 @@
 import type { Connection } from '../config/generated-types.js';
 import type { ConnectorSession } from '../connector.js';
+import { CdpError } from '../errors.js';
 import type { Catalog } from '../ports/catalog.js';
 import type { ProfileStore } from '../ports/profile-store.js';
 import type { Clock, Logger } from '../ports/runtime-services.js';
@@ -26,6 +27,12 @@ export interface RunOptions {
   force?: boolean;
   /** Only these goals. */
   goalIds?: string[];
+  /**
+   * Only these profiles (a re-sync of one profile): export goals read them by id instead of streaming their
+   * segment, still apply every filter, send them even when unchanged, and leave the watermark and the
+   * audience's other members alone. Import goals are not run.
+   */
+  profileIds?: string[];
   onProgress?: (progress: GoalProgress) => void;
 }
 
@@ -41,6 +48,11 @@ export interface GoalContext {
   options: RunOptions;
   /** Aborted when the run lost its lock; goals stop between batches. */
   signal: AbortSignal;
+}
+
+/** Stops a goal whose run lost its lock, before its next read or write. */
+export function throwIfLockLost(ctx: GoalContext): void {
+  if (ctx.signal.aborted) throw new CdpError('lock_lost', 'the run lost its lock to another run; stopped before writing more');
 }
 
 /** What a goal run produced: its audience reports, and the error that stopped it, if any. */

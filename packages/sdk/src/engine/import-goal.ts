@@ -7,7 +7,7 @@ import { buildImportOps } from '../mapping/import-mapping.js';
 import type { ProfilePatch, PropertyOp } from '../ports/profile-store.js';
 import type { Profile } from '../profile.js';
 import { AudienceTally } from './audience-tally.js';
-import type { GoalContext, GoalOutcome } from './goal-context.js';
+import { throwIfLockLost, type GoalContext, type GoalOutcome } from './goal-context.js';
 
 /**
  * `since_last_changed` is re-read from a little before the watermark: a member version applied twice
@@ -52,7 +52,7 @@ async function importInto(ctx: GoalContext, goal: ImportGoal, tallies: Map<strin
     const query = { statuses: goal.statuses ?? ['subscribed'], tags: goal.tags, changedSince };
     let done = 0;
     for await (const members of ctx.session.members.readMembers(audience.id, query)) {
-      if (ctx.signal.aborted) throw new CdpError('lock_lost', 'the run lost its lock; stopped between pages');
+      throwIfLockLost(ctx);
       await importPage(ctx, goal, audience, audienceName, members, tallies.get(audience.id)!);
       done += members.length;
       options.onProgress?.({ goalId: goal.id, audienceId: audience.id, phase: 'read', done });
@@ -60,6 +60,7 @@ async function importInto(ctx: GoalContext, goal: ImportGoal, tallies: Map<strin
     completed.add(audience.id);
     if (!options.dryRun) await state.putCheckpoint(connection.id, goal.id, { startedAt: startedAt.toISOString(), completed: [...completed] });
   }
+  throwIfLockLost(ctx);
   if (!options.dryRun) {
     await state.setWatermark(connection.id, goal.id, startedAt);
     await state.clearCheckpoint(connection.id, goal.id);
@@ -82,10 +83,14 @@ async function importPage(
     else withEmail.push({ member, email: normalizeEmail(member.email) });
   }
   const profiles = await profilesByEmail(ctx, goal.identifier, withEmail);
+  // A profile this import created earlier keeps its id even when its email changed in the CDP since.
+  const createdId = (member: SourceMember): string => `${ctx.connection.connector}-${member.id}`;
+  const unmatched = withEmail.filter(({ email }) => !profiles.has(email)).map(({ member }) => createdId(member));
+  const created = new Map((unmatched.length > 0 ? await ctx.profiles.findById(unmatched) : []).map((p) => [p.id, p]));
 
   const patches: ProfilePatch[] = [];
   for (const { member, email } of withEmail) {
-    const profile = profiles.get(email);
+    const profile = profiles.get(email) ?? created.get(createdId(member));
     const version = { key: `${goal.id}:${audience.id}:${member.id}`, value: member.version };
     if (profile && !hasConsent(profile, ctx.connection.objectives)) {
       tally.skip('noConsent');
@@ -109,7 +114,7 @@ async function importPage(
       profile
         ? { profileId: profile.id, ops, version }
         : {
-            profileId: `${ctx.connection.connector}-${member.id}`,
+            profileId: createdId(member),
             createWith: { properties: { [goal.identifier]: [email] }, consent: { objectives: [...ctx.connection.objectives] } },
             ops,
             version,

@@ -69,7 +69,11 @@ export async function runConnection(connection: Connection, deps: RunDependencie
     // No separate credentials check: a refused key fails each goal's first call with InvalidCredentialsError.
     session = await deps.connector.connect(connection.auth, { secret: deps.secret, logger: deps.logger });
     const context: GoalContext = { ...deps, connection, session, options: request, signal: lost.signal };
-    for (const goal of selectGoals(connection, request.goalIds)) report.goals.push(await runGoal(context, goal));
+    for (const goal of selectGoals(connection, request)) {
+      // A run that lost its lock starts no further goal: another run owns the connection now.
+      if (lost.signal.aborted) throw new CdpError('lock_lost', 'the run lost its lock to another run; remaining goals were not run');
+      report.goals.push(await runGoal(context, goal));
+    }
     report.status = overallStatus(report.goals);
   } catch (error) {
     report.status = 'failed';
@@ -102,8 +106,9 @@ async function closeInterruptedRuns(state: StateStore, connectionId: string, now
   }
 }
 
-function selectGoals(connection: Connection, goalIds?: string[]): (ImportGoal | ExportGoal)[] {
-  const enabled = connection.goals.filter((goal) => goal.enabled !== false);
+function selectGoals(connection: Connection, { goalIds, profileIds }: RunRequest): (ImportGoal | ExportGoal)[] {
+  // A re-sync of named profiles pushes them out; imports have nothing to do with it.
+  const enabled = connection.goals.filter((goal) => goal.enabled !== false && (profileIds === undefined || goal.kind === 'export'));
   if (!goalIds?.length) return enabled;
   const unknown = goalIds.filter((id) => !connection.goals.some((goal) => goal.id === id));
   if (unknown.length > 0) throw new CdpError('unknown_goal', `connection ${connection.id} has no goal ${unknown.join(', ')}`);

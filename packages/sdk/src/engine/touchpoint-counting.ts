@@ -1,21 +1,24 @@
 import type { ExportGoal } from '../config/generated-types.js';
 import { normalizeEmail } from '../identifiers.js';
 import { touchpointId, type TouchpointKey } from '../ports/state-store.js';
-import type { GoalContext } from './goal-context.js';
+import { throwIfLockLost, type GoalContext } from './goal-context.js';
 import { thresholdIndex, touchpointKeys } from './touchpoints.js';
 
-/** Activity is counted up to here, per goal, in its own watermark so a rerun never counts an event twice. */
+/** Activity is counted up to here, per goal, in its own watermark, so the next run counts only newer events. */
 const activityWatermark = (goalId: string): string => `${goalId}#activity`;
 
 /**
  * Reads the audiences' activity (sends, opens, clicks) since the last count and adds one touchpoint per
  * configured event to the current stage of the profile it belongs to, in the period the event happened.
+ * Counts are written once, after the whole read, and the watermark right after: a read that fails part way
+ * writes nothing, so its rerun does not count the same events twice.
  */
 export async function countTouchpoints(ctx: GoalContext, goal: ExportGoal, thresholds: ReturnType<typeof thresholdIndex>): Promise<void> {
   const events = goal.lifecycleThreshold!.events;
   const until = ctx.clock.now();
   const since = await ctx.state.getWatermark(ctx.connection.id, activityWatermark(goal.id));
   const lifecycle = goal.lifecycleStage?.lifecycle;
+  const counts = new Map<string, { key: TouchpointKey; count: number }>();
   for (const audienceId of goal.audiences) {
     for await (const activities of ctx.session.members.readActivity(audienceId, since, events)) {
       const inWindow = activities.filter((a) => a.at <= until);
@@ -24,7 +27,6 @@ export async function countTouchpoints(ctx: GoalContext, goal: ExportGoal, thres
       const byEmail = new Map(
         profiles.flatMap((p) => (p.properties[goal.identifier] ?? []).map((v) => [normalizeEmail(String(v)), p] as const)),
       );
-      const counts = new Map<string, { key: TouchpointKey; count: number }>();
       for (const activity of inWindow) {
         const profile = byEmail.get(normalizeEmail(activity.email));
         if (!profile) continue;
@@ -36,8 +38,9 @@ export async function countTouchpoints(ctx: GoalContext, goal: ExportGoal, thres
           counts.set(id, entry);
         }
       }
-      if (counts.size > 0) await ctx.state.addTouchpoints([...counts.values()]);
     }
   }
+  throwIfLockLost(ctx);
+  if (counts.size > 0) await ctx.state.addTouchpoints([...counts.values()]);
   await ctx.state.setWatermark(ctx.connection.id, activityWatermark(goal.id), until);
 }
