@@ -12,6 +12,7 @@ import {
   type Connection,
   type Profile,
 } from '@cdp/sdk';
+import { TestClock } from '../../sdk/testing/store-contract.js';
 import { createRunService, environmentSecrets, StaticConnectionSource, type RunService } from '../src/index.js';
 
 // The run service over real parts: the Mailchimp connector over the official client to the sandbox, the
@@ -92,13 +93,15 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((o) => o.close()));
 });
 
-async function setup(options: { config?: (sandbox: Sandbox, hook: Hook) => unknown; hookFailures?: number } = {}): Promise<Setup> {
+async function setup(
+  options: { config?: (sandbox: Sandbox, hook: Hook) => unknown; hookFailures?: number; stateClock?: TestClock } = {},
+): Promise<Setup> {
   const sandbox = await startSandbox({ seed: { apiKeys: [API_KEY], lists: [{ id: 'L1', name: 'News' }] } });
   const hook = await startHook(options.hookFailures);
   open.push(sandbox, hook);
   const store = new InMemoryProfileStore();
   await store.upsertProfiles(profiles);
-  const state = new InMemoryStateStore();
+  const state = new InMemoryStateStore(options.stateClock);
   const service = createRunService({
     profiles: store,
     state,
@@ -141,6 +144,42 @@ describe('RunService', () => {
     const runs = await service.history({ connectionId: 'news' });
     expect(runs.map((run) => [run.runId, run.status])).toEqual([[report.runId, 'succeeded'], ['killed-run', 'failed']]);
     expect(runs[1].error).toMatch(/interrupted/);
+  });
+
+  it('a run that loses its lock to another run stops before removing members or moving the watermark', async () => {
+    const clock = new TestClock(new Date());
+    const { service, sandbox, state } = await setup({
+      stateClock: clock,
+      config: (sb) =>
+        connection(sb, {
+          goals: [
+            { id: 'export', kind: 'export', segment: 'newsletter', audiences: ['L1'], identifier: 'email', mappings: [], removeNonSegmentMembers: { maxRemovalShare: 1 } },
+          ],
+        }),
+    });
+    sandbox.admin.seed({ lists: [{ id: 'L1', name: 'News', members: [{ email_address: 'outsider@example.com', status: 'subscribed' }] }] });
+    // Each API answer takes 400 ms; meanwhile the lease runs out and another run takes the lock.
+    sandbox.admin.setFaults({ latencyMs: 400 });
+    const running = service.runNow('news', { leaseMs: 300 });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    clock.advance(60_000);
+    expect(await state.acquireLock('news', 'another-run', 60_000)).toEqual({ acquired: true });
+    const report = await running;
+    expect(report.status).toBe('failed');
+    expect(report.goals[0].error).toMatch(/lost its lock/);
+    expect(sandbox.admin.dump().lists[0].members.find((m) => m.email_address === 'outsider@example.com')?.status).toBe('subscribed');
+    expect(await state.getWatermark('news', 'export')).toBeUndefined();
+  });
+
+  it('re-syncs named profiles only: sent even when unchanged, watermark and other members left alone', async () => {
+    const { service, sandbox, state } = await setup();
+    await service.runNow('news');
+    const watermark = await state.getWatermark('news', 'export');
+    sandbox.admin.resetCounters();
+    const report = await service.runNow('news', { profileIds: ['p3'], full: true });
+    expect(report.goals[0].audiences[0]).toMatchObject({ selected: 1, updated: 1 });
+    expect(sandbox.admin.counters().writes).toBe(1);
+    expect(await state.getWatermark('news', 'export')).toEqual(watermark);
   });
 
   it('refuses an invalid config before reading or writing anything', async () => {
