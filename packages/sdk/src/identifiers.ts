@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Longest address SMTP (RFC 5321) and Mailchimp accept; longest local part. */
 const MAX_EMAIL_LENGTH = 254;
@@ -10,8 +10,15 @@ const LOCAL_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+$/;
 /** A domain label: letters (internationalised domains allowed), digits, inner hyphens. */
 const DOMAIN_LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?$/u;
 
+/**
+ * Printable ASCII without whitespace or capitals: such a text is already NFC, trimmed and lowercase. Emails
+ * are normalised at every boundary (profiles, payloads, Mailchimp's answers), so most already are.
+ */
+const ALREADY_NORMAL = /^[\x21-\x40\x5b-\x7e]*$/;
+
 /** The form every email is compared, stored and hashed in: NFC, trimmed, lowercase. */
 export function normalizeEmail(email: string): string {
+  if (ALREADY_NORMAL.test(email)) return email;
   return email.normalize('NFC').trim().toLowerCase();
 }
 
@@ -50,5 +57,5 @@ function isValidDomain(domain: string): boolean {
 
 /** Mailchimp's member id: hex MD5 of the normalised email. */
 export function subscriberHash(email: string): string {
-  return createHash('md5').update(normalizeEmail(email), 'utf8').digest('hex');
+  return hash('md5', normalizeEmail(email), 'hex');
 }

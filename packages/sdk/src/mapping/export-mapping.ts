@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ExportGoal, ExportMapping, SegmentSelection } from '../config/generated-types.js';
 import type { MemberPayload } from '../connector.js';
 import { normalizeEmail, subscriberHash } from '../identifiers.js';
@@ -98,9 +98,33 @@ function segmentTags(profile: Profile, tags: ExportGoal['segmentTags']): string[
 export function payloadHash(payload: MemberPayload): string {
   // The payload's shape is fixed, so a canonical form is just its parts in a fixed order: merge fields sorted
   // by tag and tags sorted, each part JSON-quoted so no value can imitate a separator.
-  let text = `${JSON.stringify(payload.memberId)}${JSON.stringify(payload.email)}`;
-  for (const tag of Object.keys(payload.mergeFields).sort()) text += `,${JSON.stringify(tag)}:${JSON.stringify(payload.mergeFields[tag])}`;
-  text += '|';
-  for (const tag of [...payload.tags].sort()) text += `,${JSON.stringify(tag)}`;
-  return createHash('sha1').update(text, 'utf8').digest('hex');
+  const parts = [quoted(payload.memberId), quoted(payload.email)];
+  for (const tag of sortedInPlace(Object.keys(payload.mergeFields))) parts.push(`,${quoted(tag)}:${quoted(payload.mergeFields[tag])}`);
+  parts.push('|');
+  for (const tag of sortedInPlace(payload.tags.slice())) parts.push(`,${quoted(tag)}`);
+  return hash('sha1', parts.join(''), 'hex');
+}
+
+/** JSON.stringify of a string, without its cost when nothing needs escaping (the usual case). */
+function quoted(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    // Control characters, '"', '\\' and surrogates (JSON.stringify escapes lone ones) take the full path.
+    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) return JSON.stringify(text);
+  }
+  return `"${text}"`;
+}
+
+/**
+ * Sorts a few strings by UTF-16 code units, the order of Array.prototype.sort without a comparator, by
+ * insertion: the built-in sort allocates work space on every call, which costs more than it saves here.
+ */
+function sortedInPlace(texts: string[]): string[] {
+  for (let i = 1; i < texts.length; i++) {
+    const text = texts[i];
+    let j = i - 1;
+    for (; j >= 0 && texts[j] > text; j--) texts[j + 1] = texts[j];
+    texts[j + 1] = text;
+  }
+  return texts;
 }
