@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Connector, ExportGoal, Profile } from '@cdp/sdk';
+import { periodKey, type Connector, type ExportGoal, type Profile } from '@cdp/sdk';
 import { mongoFromEnvironment, type EmbeddedMongo } from '@cdp/store-mongodb';
 import { createMailchimpConnector } from '../../src/index.js';
-import { API_KEY, audienceReport, profile, World } from './world.js';
+import { API_KEY, audienceReport, profile, World, type WorldOptions } from './world.js';
 
 // Export goals end to end: run service → engine → MongoDB store over the wire → official client → sandbox.
 
@@ -52,7 +52,7 @@ type SeedStatus = 'subscribed' | 'unsubscribed' | 'cleaned' | 'pending';
 async function start(
   profiles: Profile[],
   goal: ExportGoal,
-  options: { members?: { email_address: string; status: SeedStatus }[]; connector?: Connector } = {},
+  options: { members?: { email_address: string; status: SeedStatus }[]; connector?: Connector; onResponse?: WorldOptions['onResponse'] } = {},
 ): Promise<World> {
   world = await World.start(mongo, {
     database: `export_e2e_${++databases}`,
@@ -60,6 +60,7 @@ async function start(
     profiles,
     goals: [goal],
     connector: options.connector,
+    onResponse: options.onResponse,
   });
   return world;
 }
@@ -317,6 +318,46 @@ describe('export goal: touchpoint thresholds', () => {
     // busy: one send + one open = 2 = the stage's weekly maximum; calm: one send.
     expect(audienceReport(report).skipped).toEqual({ threshold: 1 });
     expect(w.members('news1').map((m) => m.email_address)).toEqual(['calm@example.com']);
+  });
+});
+
+describe('export goal: touchpoints after a failed activity read', () => {
+  it('counts each event once when the read failed part way and the next run reads it again', async () => {
+    const stage = { lifecycles: [{ lifecycle: 'onboarding', stage: 'new' }] };
+    let activityPages = 0;
+    let sandboxRef: World['sandbox'] | undefined;
+    const w = await start([profile('p1', 'reader@example.com', stage)], exportGoal({ lifecycleThreshold: { events: ['sent'] } }), {
+      connector: createMailchimpConnector({ retry: { maxRetries: 1, baseDelayMs: 5, maxDelayMs: 10 } }),
+      // The first campaign's activity is read, then Mailchimp fails every call: the read stops half way.
+      onResponse: (exchange) => {
+        if (exchange.route === '/reports/{campaign_id}/email-activity' && exchange.status === 200 && ++activityPages === 1) {
+          sandboxRef?.admin.setFaults({ rate500: 1 });
+        }
+      },
+    });
+    sandboxRef = w.sandbox;
+    const now = new Date().toISOString();
+    w.sandbox.admin.addCampaign({ id: 'c1', list_id: 'news1', send_time: now, recipients: [{ email_address: 'reader@example.com' }] });
+    w.sandbox.admin.addCampaign({ id: 'c2', list_id: 'news1', send_time: now, recipients: [{ email_address: 'reader@example.com' }] });
+    const failed = await w.run();
+    expect(failed.status).toBe('failed');
+    w.sandbox.admin.setFaults({});
+
+    // Two sends this week reach the stage's maximum of 2: counted once each, the profile is held back.
+    const report = await w.run();
+    expect(report.status).toBe('succeeded');
+    expect(audienceReport(report).skipped).toEqual({ threshold: 1 });
+    const [count] = [...(await w.stores.state.getTouchpoints([{ profileId: 'p1', lifecycle: 'onboarding', stage: 'new', period: periodKey(new Date(), 'week') }])).values()];
+    expect(count).toBe(2);
+  });
+});
+
+describe('export goal: one member per email', () => {
+  it('sends one of two profiles sharing an email and counts the other as excluded', async () => {
+    const w = await start([profile('a', 'same@example.com'), profile('b', 'SAME@example.com')], exportGoal());
+    const report = await w.run();
+    expect(w.members('news1')).toHaveLength(1);
+    expect(audienceReport(report)).toMatchObject({ created: 1, failed: 0, skipped: { excluded: 1 } });
   });
 });
 

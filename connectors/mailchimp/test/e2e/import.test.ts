@@ -142,6 +142,21 @@ describe('import goal: linking members to profiles', () => {
     expect((await w.stores.profiles.findById([before.id]))[0].properties.firstName).toEqual(['Ann']);
   });
 
+  it('re-finds a profile it created whose email changed in the CDP, and respects its withdrawn consent', async () => {
+    const w = await start([{ id: 'news1', members: [member('ann@example.com', { merge_fields: { FNAME: 'Ann', POINTS: 5 } })] }], importGoal({
+      mappings: [{ from: 'merge_fields.POINTS', to: 'score', mode: 'sum' }],
+    }));
+    await w.run();
+    const created = (await profileByEmail(w, 'ann@example.com'))!;
+    // In the CDP the email is changed and consent withdrawn; in Mailchimp the member changes.
+    await w.stores.profiles.upsertProfiles([{ ...created, properties: { ...created.properties, email: ['ann@elsewhere.example'] }, consent: { objectives: [] } }]);
+    await patchMember(w, 'news1', 'ann@example.com', { merge_fields: { POINTS: 7 } });
+    const report = await w.run({ full: true });
+    expect(audienceReport(report)).toMatchObject({ created: 0, updated: 0, skipped: { noConsent: 1 } });
+    expect(await w.stores.profiles.count()).toBe(1);
+    expect((await w.stores.profiles.findById([created.id]))[0].properties.score).toEqual([5]);
+  });
+
   it('updates only profiles consented to one of the objectives, and counts the others', async () => {
     const w = await start([{ id: 'news1', members: [member('yes@example.com'), member('no@example.com')] }], importGoal(), [
       profile('y', 'yes@example.com'),

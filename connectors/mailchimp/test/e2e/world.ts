@@ -1,4 +1,4 @@
-import { startSandbox, type DumpedMember, type FaultConfig, type Sandbox, type SeedList } from '@cdp/mailchimp-sandbox';
+import { startSandbox, type DumpedMember, type FaultConfig, type Sandbox, type SandboxOptions, type SeedList } from '@cdp/mailchimp-sandbox';
 import { createRunService, environmentSecrets, StaticConnectionSource, type RunService } from '@cdp/runtime';
 import { StaticCatalog, type CatalogData, type Clock, type Connection, type Connector, type Profile, type ProfileStore, type RunOptions, type RunReport } from '@cdp/sdk';
 import { openMongoStores, type EmbeddedMongo, type MongoStores } from '@cdp/store-mongodb';
@@ -56,6 +56,8 @@ export interface WorldOptions {
   database: string;
   /** The connector under test; the default Mailchimp connector unless a test tunes its limits. */
   connector?: Connector;
+  /** Sees every API answer the sandbox writes (e.g. to inject a fault at a chosen point). */
+  onResponse?: SandboxOptions['onResponse'];
 }
 
 /**
@@ -78,7 +80,7 @@ export class World {
   }
 
   static async start(mongo: EmbeddedMongo, options: WorldOptions): Promise<World> {
-    const sandbox = await startSandbox({ seed: { apiKeys: [API_KEY], lists: options.lists }, faults: options.faults });
+    const sandbox = await startSandbox({ seed: { apiKeys: [API_KEY], lists: options.lists }, faults: options.faults, onResponse: options.onResponse });
     const stores = await openMongoStores(mongo.uri, { database: options.database, uniqueIdentifiers: ['email'], clock: options.clock });
     if (options.profiles?.length) await stores.profiles.upsertProfiles(options.profiles);
     return new World(sandbox, stores, options);
