@@ -325,17 +325,15 @@ describe('export goal: touchpoints after a failed activity read', () => {
   it('counts each event once when the read failed part way and the next run reads it again', async () => {
     const stage = { lifecycles: [{ lifecycle: 'onboarding', stage: 'new' }] };
     let activityPages = 0;
-    let sandboxRef: World['sandbox'] | undefined;
     const w = await start([profile('p1', 'reader@example.com', stage)], exportGoal({ lifecycleThreshold: { events: ['sent'] } }), {
       connector: createMailchimpConnector({ retry: { maxRetries: 1, baseDelayMs: 5, maxDelayMs: 10 } }),
       // The first campaign's activity is read, then Mailchimp fails every call: the read stops half way.
       onResponse: (exchange) => {
         if (exchange.route === '/reports/{campaign_id}/email-activity' && exchange.status === 200 && ++activityPages === 1) {
-          sandboxRef?.admin.setFaults({ rate500: 1 });
+          world?.sandbox.admin.setFaults({ rate500: 1 });
         }
       },
     });
-    sandboxRef = w.sandbox;
     const now = new Date().toISOString();
     w.sandbox.admin.addCampaign({ id: 'c1', list_id: 'news1', send_time: now, recipients: [{ email_address: 'reader@example.com' }] });
     w.sandbox.admin.addCampaign({ id: 'c2', list_id: 'news1', send_time: now, recipients: [{ email_address: 'reader@example.com' }] });
