@@ -1,6 +1,7 @@
 import type { AudienceInfo, AudienceMember } from '@cdp/sdk';
 import type { MailchimpList, MailchimpMember, MergeField } from './mailchimp-types.js';
 import { offsetPages, PAGE_SIZE } from './offset-pages.js';
+import { MailchimpApiError } from './failures.js';
 import type { MailchimpRequests } from './requests.js';
 
 /** Every audience of the account with its merge fields. */
@@ -51,6 +52,24 @@ export async function* listMembers(requests: MailchimpRequests, audienceId: stri
     const current = members.filter((member) => member.status !== 'archived');
     if (current.length > 0) yield current.map((m) => ({ id: m.id, email: m.email_address ?? '', status: m.status }));
   }
+}
+
+/** Each member's status, one GET per member (all at once, within the key's slots); 404 means no such member. */
+export async function memberStatuses(requests: MailchimpRequests, audienceId: string, memberIds: string[]): Promise<Map<string, string>> {
+  const statuses = new Map<string, string>();
+  await Promise.all(
+    memberIds.map(async (memberId) => {
+      try {
+        const member = await requests.call<Pick<MailchimpMember, 'status'>>('GET /lists/{list_id}/members/{subscriber_hash}', (client) =>
+          client.lists.getListMember(audienceId, memberId, { fields: ['status'] }),
+        );
+        statuses.set(memberId, member.status);
+      } catch (error) {
+        if (!(error instanceof MailchimpApiError && error.status === 404)) throw error;
+      }
+    }),
+  );
+  return statuses;
 }
 
 async function mergeFields(requests: MailchimpRequests, audienceId: string): Promise<MergeField[]> {

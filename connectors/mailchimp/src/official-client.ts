@@ -17,6 +17,7 @@ export interface OfficialClient {
   lists: {
     getAllLists(opts?: Query): Promise<unknown>;
     getListMembersInfo(listId: string, opts?: Query): Promise<unknown>;
+    getListMember(listId: string, subscriberHash: string, opts?: Query): Promise<unknown>;
     batchListMembers(listId: string, body: object, opts?: Query): Promise<unknown>;
     deleteListMember(listId: string, subscriberHash: string): Promise<unknown>;
     getListMergeFields(listId: string, opts?: Query): Promise<unknown>;

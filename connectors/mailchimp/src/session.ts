@@ -1,5 +1,5 @@
 import type { ConnectorSession, Logger } from '@cdp/sdk';
-import { ensureFields, listAudiences, listMembers } from './audiences.js';
+import { ensureFields, listAudiences, listMembers, memberStatuses } from './audiences.js';
 import type { Credentials } from './credentials.js';
 import { slotsForKey } from './key-limiter.js';
 import { createOfficialClient } from './official-client.js';
@@ -25,6 +25,7 @@ export function openSession(credentials: Credentials, options: SessionOptions, l
       ensureFields: (audienceId, tags, create) => ensureFields(requests, audienceId, tags, create),
       upsertMembers: (audienceId, members, upsert) => upsertMembers(requests, audienceId, members, upsert),
       listMembers: (audienceId) => listMembers(requests, audienceId),
+      memberStatuses: (audienceId, memberIds) => memberStatuses(requests, audienceId, memberIds),
       removeMembers: (audienceId, members, action) => removeMembers(requests, audienceId, members, action),
       readActivity: (audienceId, since, events) => readActivity(requests, audienceId, since, events),
     },

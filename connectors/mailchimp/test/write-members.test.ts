@@ -113,6 +113,12 @@ describe('writing members', () => {
     expect(await session.members.ensureFields('L1', ['SEGMENTS'], false)).toEqual({ missing: [], created: [] });
   });
 
+  it('looks up a few members: their status, absent when the audience has none', async () => {
+    const statuses = await session.members.memberStatuses('L1', ['ann@shop.com', 'ben@shop.com', 'nobody@shop.com'].map(subscriberHash));
+    expect(statuses).toEqual(new Map([[subscriberHash('ann@shop.com'), 'subscribed'], [subscriberHash('ben@shop.com'), 'unsubscribed']]));
+    expect(session.stats().apiCalls).toBe(3);
+  });
+
   it('lists every member that is not archived', async () => {
     await session.members.removeMembers('L1', [{ id: subscriberHash('ann@shop.com'), email: 'ann@shop.com', status: 'subscribed' }], 'archive');
     const listed = await collect(session.members.listMembers('L1'));

@@ -1,15 +1,14 @@
+import type { RunService } from '@cdp/runtime';
 import {
-  buildMemberPayload,
-  hasConsent,
   normalizeEmail,
-  payloadHash,
   subscriberHash,
+  type AudienceReport,
   type Connection,
   type ConnectorSession,
   type ExportGoal,
-  type MemberResult,
   type Profile,
   type ProfileStore,
+  type RunReport,
   type StateStore,
 } from '@cdp/sdk';
 
@@ -42,6 +41,8 @@ export interface DiagnosisSources {
   profiles: ProfileStore;
   state: StateStore;
   session: ConnectorSession;
+  /** Verdicts and re-syncs go through the run engine, so they apply exactly the filters a run applies. */
+  service: RunService;
 }
 
 /** Runs searched for the last error. */
@@ -54,6 +55,7 @@ export async function diagnose(sources: DiagnosisSources, rawEmail: string): Pro
   const profile = await findProfile(sources, rawEmail);
   const exportGoals = connection.goals.filter((goal): goal is ExportGoal => goal.kind === 'export');
   const statuses = await memberStatuses(sources.session, audiencesOf(connection), memberId);
+  const verdicts = profile ? await sources.service.test(connection.id, { profileIds: [profile.id], full: true }) : undefined;
 
   const audiences: AudienceDiagnosis[] = [];
   for (const goal of exportGoals) {
@@ -78,7 +80,7 @@ export async function diagnose(sources: DiagnosisSources, rawEmail: string): Pro
     memberId,
     ...(profile ? { profile: { id: profile.id, segments: profile.segments, lifecycles: profile.lifecycles, consent: profile.consent, updatedAt: profile.updatedAt } } : {}),
     consentedObjectives: profile ? connection.objectives.filter((objective) => profile.consent.objectives.includes(objective)) : [],
-    exportGoals: exportGoals.map((goal) => ({ goalId: goal.id, segment: goal.segment, verdict: profile ? exportVerdict(profile, goal, connection) : 'no profile with this email' })),
+    exportGoals: exportGoals.map((goal) => ({ goalId: goal.id, segment: goal.segment, verdict: verdictOf(goal, verdicts) })),
     audiences,
     ...(await lastError(state, connection.id, [email, rawEmail, ...(profile ? [profile.id] : [])])),
   };
@@ -87,54 +89,50 @@ export async function diagnose(sources: DiagnosisSources, rawEmail: string): Pro
 export interface ResyncOutcome {
   goalId: string;
   audienceId: string;
-  outcome: MemberResult['outcome'] | 'not sent';
+  outcome: 'created' | 'updated' | 'failed' | 'not sent';
   reason?: string;
 }
 
 /**
- * Pushes one profile now to every audience of every export goal it qualifies for (segment, stage, consent,
- * identifier), and records what was sent so the next run sees it as unchanged. The caller holds the run lock.
+ * Pushes one profile now to every audience of every export goal it qualifies for: a run of the connection
+ * restricted to that profile (same lock, filters, records and history as any run), sent even when unchanged.
  */
 export async function resync(sources: DiagnosisSources, rawEmail: string): Promise<ResyncOutcome[]> {
-  const { connection, session, state } = sources;
   const profile = await findProfile(sources, rawEmail);
-  const outcomes: ResyncOutcome[] = [];
-  for (const goal of connection.goals) {
-    if (goal.kind !== 'export') continue;
-    const verdict = profile ? exportVerdict(profile, goal, connection) : 'no profile with this email';
-    if (!profile || verdict !== QUALIFIES) {
-      outcomes.push(...goal.audiences.map((audienceId) => ({ goalId: goal.id, audienceId, outcome: 'not sent' as const, reason: verdict })));
-      continue;
-    }
-    const { payload } = buildMemberPayload(profile, goal, normalizeEmail(rawEmail));
-    for (const audienceId of goal.audiences) {
-      const [result] = await session.members.upsertMembers(audienceId, [payload], {
-        createMembers: goal.createMembers ?? true,
-        newMemberStatus: goal.newMemberStatus ?? 'subscribed',
-      });
-      const failed = result.outcome !== 'created' && result.outcome !== 'updated';
-      await state.putSent(connection.id, goal.id, audienceId, [
-        { memberId: payload.memberId, profileId: profile.id, hash: payloadHash(payload), payload, sentAt: new Date(), ...(failed ? { lastError: `${result.outcome}: ${result.reason ?? 'no reason given'}` } : {}) },
-      ]);
-      if (!failed) await state.addExchanged(connection.id, 'exported', [profile.id]);
-      outcomes.push({ goalId: goal.id, audienceId, outcome: result.outcome, ...(result.reason ? { reason: result.reason } : {}) });
-    }
+  const exportGoals = sources.connection.goals.filter((goal): goal is ExportGoal => goal.kind === 'export');
+  if (!profile) {
+    return exportGoals.flatMap((goal) => goal.audiences.map((audienceId) => ({ goalId: goal.id, audienceId, outcome: 'not sent' as const, reason: 'no profile with this email' })));
   }
-  return outcomes;
+  const report = await sources.service.runNow(sources.connection.id, { profileIds: [profile.id], full: true });
+  return report.goals.flatMap((goal) =>
+    goal.audiences.map((audience): ResyncOutcome => ({ goalId: goal.goalId, audienceId: audience.audienceId, ...resyncOutcome(audience, goal.error) })),
+  );
+}
+
+function resyncOutcome(audience: AudienceReport, goalError: string | undefined): Pick<ResyncOutcome, 'outcome' | 'reason'> {
+  if (audience.created > 0) return { outcome: 'created' };
+  if (audience.updated > 0) return { outcome: 'updated' };
+  if (audience.failed > 0 || goalError) return { outcome: 'failed', reason: audience.failures[0]?.reason ?? goalError };
+  return { outcome: 'not sent', reason: skipReasons(audience) };
+}
+
+/** Why an export goal would (not) send the profile, as the engine's dry run of that one profile says. */
+function verdictOf(goal: ExportGoal, dryRun: RunReport | undefined): string {
+  if (!dryRun) return 'no profile with this email';
+  const report = dryRun.goals.find((candidate) => candidate.goalId === goal.id);
+  if (!report) return 'goal disabled';
+  if (report.error) return `goal fails: ${report.error}`;
+  const audience = report.audiences[0];
+  if (!audience || audience.selected === 0) return `not in segment ${goal.segment}`;
+  if (audience.created + audience.updated > 0) return QUALIFIES;
+  return skipReasons(audience);
 }
 
 const QUALIFIES = 'qualifies';
 
-/** Why an export goal would (not) send this profile, with the engine's filters in the engine's order. */
-function exportVerdict(profile: Profile, goal: ExportGoal, connection: Connection): string {
-  if (!profile.segments.includes(goal.segment)) return `not in segment ${goal.segment}`;
-  const stage = goal.lifecycleStage;
-  if (stage && !profile.lifecycles.some((p) => p.lifecycle === stage.lifecycle && p.stage === stage.stage)) {
-    return `not at lifecycle stage ${stage.lifecycle}:${stage.stage}`;
-  }
-  if (!hasConsent(profile, connection.objectives)) return `no consent to any of ${connection.objectives.join(', ')}`;
-  if (!profile.properties[goal.identifier]?.length) return `no ${goal.identifier}`;
-  return QUALIFIES;
+function skipReasons(audience: AudienceReport): string {
+  const reasons = Object.keys(audience.skipped);
+  return reasons.length > 0 ? `skipped: ${reasons.join(', ')}` : 'nothing to send';
 }
 
 /** The profile whose identifier property (of any goal) holds the email, as typed or normalised. */
@@ -151,17 +149,12 @@ function audiencesOf(connection: Connection): string[] {
   return [...new Set(connection.goals.flatMap((goal) => (goal.kind === 'export' ? goal.audiences : goal.audiences.map((a) => a.id))))];
 }
 
-/** The member's status per audience, read from the audience's member list. */
+/** The member's status per audience: one lookup each. */
 async function memberStatuses(session: ConnectorSession, audienceIds: string[], memberId: string): Promise<Map<string, string>> {
   const statuses = new Map<string, string>();
   for (const audienceId of audienceIds) {
-    for await (const page of session.members.listMembers(audienceId)) {
-      const member = page.find((candidate) => candidate.id === memberId);
-      if (member) {
-        statuses.set(audienceId, member.status);
-        break;
-      }
-    }
+    const status = (await session.members.memberStatuses(audienceId, [memberId])).get(memberId);
+    if (status !== undefined) statuses.set(audienceId, status);
   }
   return statuses;
 }

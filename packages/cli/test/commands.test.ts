@@ -121,6 +121,7 @@ describe('cdp diagnose', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Profile:     profile-0003');
     expect(result.stdout).toContain('(matches newsletter)');
+    expect(result.stdout).toContain('Export goal export-newsletter-subscribers (segment newsletter-subscribers): qualifies');
     expect(result.stdout).toMatch(/Segments:\s+newsletter-subscribers, frequent-buyers, vip/);
     expect(result.stdout).toMatch(/export-newsletter-subscribers\s+newsletter1\s+subscribed\s+\d{4}-\d\d-\d\dT/);
     expect(result.stdout).toContain('"FNAME":"Yara"');

@@ -87,6 +87,8 @@ export interface MemberDestination {
   upsertMembers(audienceId: string, members: MemberPayload[], options: UpsertOptions): Promise<MemberResult[]>;
   /** Every member of the audience that is not archived, in pages. */
   listMembers(audienceId: string): AsyncIterable<AudienceMember[]>;
+  /** The current status of a few members (one lookup each); members the audience lacks are absent. */
+  memberStatuses(audienceId: string, memberIds: string[]): Promise<Map<string, string>>;
   removeMembers(audienceId: string, members: AudienceMember[], action: RemovalAction): Promise<MemberResult[]>;
   /** Activity events (sends, opens, clicks) since an instant, for touchpoint counting. */
   readActivity(audienceId: string, since: Date | undefined, events: ActivityEvent[]): AsyncIterable<MemberActivity[]>;

@@ -1,6 +1,5 @@
-import { AlreadyRunningError, isValidEmail, normalizeEmail } from '@cdp/sdk';
+import { isValidEmail, normalizeEmail } from '@cdp/sdk';
 import type { Command } from 'commander';
-import { randomUUID } from 'node:crypto';
 import { readCatalogFile } from '../catalog-file.js';
 import { action, type CommandHost } from '../command-kit.js';
 import { connectionSource, findConnection, readConnectionPaths } from '../connection-files.js';
@@ -14,9 +13,6 @@ interface DiagnoseFlags {
   resync?: boolean;
   json?: boolean;
 }
-
-/** The run lock's lease while one profile is re-synced. */
-const RESYNC_LEASE_MS = 60_000;
 
 /** `cdp diagnose <connection-id> <email>`: everything the connection knows about one email, and a re-sync. */
 export function registerDiagnose(program: Command, host: CommandHost): void {
@@ -33,13 +29,13 @@ export function registerDiagnose(program: Command, host: CommandHost): void {
         const file = findConnection(await readConnectionPaths(globals.connections), connectionId);
         const catalog = await readCatalogFile(globals.catalog);
         const connection = await validateConnectionFile(file, catalog.catalog);
-        return withHost(ctx, { catalog, connections: connectionSource([file]) }, async ({ stores }) => {
+        return withHost(ctx, { catalog, connections: connectionSource([file]) }, async ({ stores, service }) => {
           const connector = CONNECTORS.find((candidate) => candidate.id === connection.connector)!;
           const session = await connector.connect(connection.auth, { secret: (ref) => ctx.secrets.secret(ref), logger: ctx.logger });
           try {
             await session.check();
-            const sources: DiagnosisSources = { connection, profiles: stores.profiles, state: stores.state, session };
-            const outcomes = options.resync ? await resyncLocked(sources, email) : undefined;
+            const sources: DiagnosisSources = { connection, profiles: stores.profiles, state: stores.state, session, service };
+            const outcomes = options.resync ? await resync(sources, email) : undefined;
             const diagnosis = await diagnose(sources, email);
             if (options.json) ctx.output.json({ ...diagnosis, ...(outcomes ? { resync: outcomes } : {}) });
             else printDiagnosis(ctx, diagnosis, outcomes);
@@ -51,19 +47,6 @@ export function registerDiagnose(program: Command, host: CommandHost): void {
         });
       }),
     );
-}
-
-/** A re-sync writes like a run, so it takes the run lock: never alongside a run of the same connection. */
-async function resyncLocked(sources: DiagnosisSources, email: string): Promise<ResyncOutcome[]> {
-  const { connection, state } = sources;
-  const owner = `diagnose-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const lock = await state.acquireLock(connection.id, owner, RESYNC_LEASE_MS);
-  if (!lock.acquired) throw new AlreadyRunningError(connection.id, lock.since);
-  try {
-    return await resync(sources, email);
-  } finally {
-    await state.releaseLock(connection.id, owner);
-  }
 }
 
 function printDiagnosis({ output }: CliContext, diagnosis: Diagnosis, outcomes: ResyncOutcome[] | undefined): void {

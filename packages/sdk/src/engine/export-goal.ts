@@ -47,7 +47,9 @@ async function exportInto(ctx: GoalContext, goal: ExportGoal, tallies: AudienceT
   await checkMergeFields(ctx, goal, tallies);
   const thresholds = thresholdIndex(await ctx.catalog.lifecycles());
   if (goal.lifecycleThreshold && !options.dryRun) await countTouchpoints(ctx, goal, thresholds);
-  const existing = options.dryRun ? await readAudiences(ctx, goal) : undefined;
+  // A dry run needs each member's status to say what a run would do: read the audiences once, or for a few
+  // named profiles look their members up.
+  const existing = options.dryRun && !resync ? await readAudiences(ctx, goal) : undefined;
 
   const pool = new TaskPool(WRITE_CONCURRENCY);
   const batchSize = goal.batchSize ?? 500;
@@ -57,8 +59,9 @@ async function exportInto(ctx: GoalContext, goal: ExportGoal, tallies: AudienceT
     const candidates = await selectCandidates(ctx, goal, profiles, thresholds, tallies, startedAt);
     for (const [index, audienceId] of goal.audiences.entries()) {
       const { toSend, known } = await compareWithSent(ctx, goal, audienceId, candidates, tallies[index]);
-      if (existing) {
-        tallyDryRun(goal, toSend, existing.get(audienceId)!, tallies[index]);
+      if (options.dryRun) {
+        const statuses = existing?.get(audienceId) ?? (await ctx.session.members.memberStatuses(audienceId, toSend.map((c) => c.payload.memberId)));
+        tallyDryRun(goal, toSend, statuses, tallies[index]);
         continue;
       }
       if (toSend.length > 0) await pool.submit(() => send(ctx, goal, audienceId, toSend, known, tallies[index]));
@@ -184,7 +187,8 @@ async function compareWithSent(
 ): Promise<{ toSend: Candidate[]; known: Set<string> }> {
   if (candidates.length === 0) return { toSend: candidates, known: new Set() };
   const sent = await ctx.state.getSent(ctx.connection.id, goal.id, audienceId, candidates.map((c) => c.payload.memberId));
-  const known = new Set([...sent.values()].filter((record) => record.lastError === undefined).map((record) => record.memberId));
+  const known = new Set<string>();
+  for (const record of sent.values()) if (record.lastError === undefined) known.add(record.memberId);
   const toSend = ctx.options.full ? candidates : candidates.filter((c) => sent.get(c.payload.memberId)?.hash !== c.hash);
   tally.report.unchanged += candidates.length - toSend.length;
   return { toSend, known };
