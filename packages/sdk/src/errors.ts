@@ -28,16 +28,6 @@ export class RetryableError extends CdpError {
   }
 }
 
-/** One record can never succeed as it is (compliance state, invalid email…): recorded once, never retried. */
-export class PermanentRecordError extends CdpError {
-  constructor(
-    readonly record: string,
-    message: string,
-  ) {
-    super('permanent_record', message);
-  }
-}
-
 /** The external system refused the credentials: the whole goal stops, nothing is retried. */
 export class InvalidCredentialsError extends CdpError {
   constructor(message: string) {

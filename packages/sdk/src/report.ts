@@ -29,7 +29,7 @@ export interface AudienceReport {
   brake?: { wouldRemove: number; audienceSize: number; maxShare: number };
 }
 
-export type GoalStatus = 'succeeded' | 'failed' | 'skipped';
+export type GoalStatus = 'succeeded' | 'failed';
 
 export interface GoalReport {
   goalId: string;

@@ -115,18 +115,6 @@ export function describeStateStoreContract(name: string, open: () => Promise<Ope
         expect((await store.getSent(connection, 'other-goal', 'list-1', ['a'])).size).toBe(0);
         expect((await store.getSent(freshId('conn'), 'g', 'list-1', ['a'])).size).toBe(0);
       });
-
-      it('clearSent forgets every audience of that goal only', async () => {
-        const connection = freshId('conn');
-        await store.putSent(connection, 'g', 'list-1', [sentRecord('a')]);
-        await store.putSent(connection, 'g', 'list-2', [sentRecord('b')]);
-        await store.putSent(connection, 'kept', 'list-1', [sentRecord('a')]);
-
-        await store.clearSent(connection, 'g');
-        expect((await store.getSent(connection, 'g', 'list-1', ['a'])).size).toBe(0);
-        expect((await store.getSent(connection, 'g', 'list-2', ['b'])).size).toBe(0);
-        expect((await store.getSent(connection, 'kept', 'list-1', ['a'])).size).toBe(1);
-      });
     });
 
     describe('checkpoints', () => {

@@ -99,7 +99,6 @@ export class MongoStateStore implements StateStore {
   }
 
   async init(): Promise<void> {
-    await this.sent.createIndex({ connectionId: 1, goalId: 1 }, { name: 'connection_goal' });
     await this.runs.createIndex({ connectionId: 1, startedAt: -1 }, { name: 'connection_newest' });
     await this.exchanged.createIndex({ connectionId: 1, direction: 1 }, { name: 'connection_direction' });
     await this.slots.createIndex({ claimedAt: 1 }, { name: 'claimed_expiry', expireAfterSeconds: SLOT_RETENTION_SECONDS });
@@ -132,10 +131,6 @@ export class MongoStateStore implements StateStore {
         return { replaceOne: { filter: { _id }, replacement: { ...record, connectionId, goalId, audienceId }, upsert: true } };
       }),
     );
-  }
-
-  async clearSent(connectionId: string, goalId: string): Promise<void> {
-    await this.sent.deleteMany({ connectionId, goalId });
   }
 
   async getCheckpoint<T = unknown>(connectionId: string, goalId: string): Promise<T | undefined> {

@@ -62,10 +62,6 @@ export class InMemoryStateStore implements StateStore {
     for (const record of records) members.set(record.memberId, copyData(record));
   }
 
-  async clearSent(connectionId: string, goalId: string): Promise<void> {
-    this.sent.delete(keyOf(connectionId, goalId));
-  }
-
   async getCheckpoint<T = unknown>(connectionId: string, goalId: string): Promise<T | undefined> {
     const checkpoint = this.checkpoints.get(keyOf(connectionId, goalId));
     return checkpoint === undefined ? undefined : (copyData(checkpoint) as T);

@@ -38,8 +38,6 @@ export interface StateStore {
   /** Last-sent records for these members (missing ones are absent from the map). */
   getSent(connectionId: string, goalId: string, audienceId: string, memberIds: string[]): Promise<Map<string, SentRecord>>;
   putSent(connectionId: string, goalId: string, audienceId: string, records: SentRecord[]): Promise<void>;
-  /** Forgets everything sent by a goal (a `--full` run). */
-  clearSent(connectionId: string, goalId: string): Promise<void>;
 
   /** Opaque resume point of a goal; cleared when the goal completes. */
   getCheckpoint<T = unknown>(connectionId: string, goalId: string): Promise<T | undefined>;
