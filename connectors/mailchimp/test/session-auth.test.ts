@@ -104,7 +104,9 @@ describe('Mailchimp sessions: OAuth access token', () => {
       seenAuth.push(request.headers.authorization ?? '');
       const authorised = request.headers.authorization === `Bearer ${TOKEN}`;
       response.writeHead(authorised ? 200 : 401, { 'Content-Type': 'application/json' });
-      response.end(JSON.stringify(authorised ? { health_status: "Everything's Chimpy!" } : { status: 401, title: 'API Key Invalid', detail: 'bad token' }));
+      // A refusal that echoes the credential back: the connector must mask it in what it reports.
+      const refusal = { status: 401, title: 'API Key Invalid', detail: `refused: ${request.headers.authorization}` };
+      response.end(JSON.stringify(authorised ? { health_status: "Everything's Chimpy!" } : refusal));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/3.0`;
