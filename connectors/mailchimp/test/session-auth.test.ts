@@ -103,10 +103,14 @@ describe('Mailchimp sessions: OAuth access token', () => {
     server = createServer((request, response) => {
       seenAuth.push(request.headers.authorization ?? '');
       const authorised = request.headers.authorization === `Bearer ${TOKEN}`;
+      if (request.url?.startsWith('/3.0/lists')) {
+        // A refusal that echoes the credential back: the connector must mask it in what it reports.
+        response.writeHead(400, { 'Content-Type': 'application/problem+json' });
+        response.end(JSON.stringify({ status: 400, title: 'Invalid Resource', detail: `bad request from ${request.headers.authorization}` }));
+        return;
+      }
       response.writeHead(authorised ? 200 : 401, { 'Content-Type': 'application/json' });
-      // A refusal that echoes the credential back: the connector must mask it in what it reports.
-      const refusal = { status: 401, title: 'API Key Invalid', detail: `refused: ${request.headers.authorization}` };
-      response.end(JSON.stringify(authorised ? { health_status: "Everything's Chimpy!" } : refusal));
+      response.end(JSON.stringify(authorised ? { health_status: "Everything's Chimpy!" } : { status: 401, title: 'API Key Invalid', detail: 'bad token' }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/3.0`;
@@ -127,5 +131,16 @@ describe('Mailchimp sessions: OAuth access token', () => {
     const error = await failureOf(refused.check());
     expect(error).toBeInstanceOf(InvalidCredentialsError);
     expect(error.message).not.toContain('expired-token');
+  });
+
+  it('masks the token when Mailchimp echoes it in an error', async () => {
+    const session = await mailchimpConnector.connect(
+      { accessToken: { env: 'MC_TOKEN' }, serverPrefix: 'us7', baseUrl },
+      { secret: () => TOKEN, logger: { log: () => undefined } },
+    );
+    const error = await failureOf(session.audiences());
+    expect(error).toBeInstanceOf(MailchimpApiError);
+    expect(error.message).toContain('bad request from Bearer [redacted]');
+    expect(`${error.message} ${JSON.stringify(error)}`).not.toContain(TOKEN);
   });
 });
