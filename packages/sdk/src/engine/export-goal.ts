@@ -17,9 +17,13 @@ import { thresholdIndex, touchpointKeys } from './touchpoints.js';
 const WRITE_CONCURRENCY = 10;
 const DEFAULT_MAX_REMOVAL_SHARE = 0.2;
 
-/** A profile that passed every filter, with the member it becomes. */
+/**
+ * A profile that passed every filter, with the member it becomes. It keeps the profile's id, not the profile:
+ * a batch waits for its call while later ones are read, and holding whole profiles that long costs memory
+ * and garbage-collector time.
+ */
 interface Candidate {
-  profile: Profile;
+  profileId: string;
   payload: MemberPayload;
   hash: string;
 }
@@ -96,7 +100,9 @@ async function checkMergeFields(ctx: GoalContext, goal: ExportGoal, tallies: Aud
   if (tags.length === 0) return;
   const create = (goal.createMissingMergeFields ?? false) && !ctx.options.dryRun;
   for (const [index, audienceId] of goal.audiences.entries()) {
-    const { missing, created } = await ctx.session.members.ensureFields(audienceId, tags, create);
+    const present = new Set(ctx.audiences.find((a) => a.id === audienceId)?.fields.map((field) => field.tag.toUpperCase()));
+    const lacking = tags.filter((tag) => !present.has(tag.toUpperCase()));
+    const { missing, created } = lacking.length > 0 && create ? await ctx.session.members.ensureFields(audienceId, lacking, true) : { missing: lacking, created: [] };
     const report = tallies[index].report;
     if (missing.length > 0) report.missingFields = missing;
     if (created.length > 0) report.createdFields = created;
@@ -142,7 +148,7 @@ async function selectCandidates(
     emails.add(email);
     const { payload, truncated } = buildMemberPayload(profile, goal, email);
     for (const tally of tallies) tally.report.truncated += truncated;
-    candidates.push({ profile, payload, hash: payloadHash(payload) });
+    candidates.push({ profileId: profile.id, payload, hash: payloadHash(payload) });
   }
   return candidates;
 }
@@ -218,7 +224,7 @@ async function send(
     if (!candidate) continue;
     // Every outcome is final for this payload (permanent errors are never retried), so each is recorded.
     records.push(sentRecord(candidate, result, sentAt));
-    if (result.outcome === 'created' || result.outcome === 'updated') exported.push(candidate.profile.id);
+    if (result.outcome === 'created' || result.outcome === 'updated') exported.push(candidate.profileId);
   }
   await ctx.state.putSent(ctx.connection.id, goal.id, audienceId, records);
   if (exported.length > 0) await ctx.state.addExchanged(ctx.connection.id, 'exported', exported);
@@ -227,7 +233,7 @@ async function send(
 function sentRecord(candidate: Candidate, result: MemberResult, sentAt: Date): SentRecord {
   const record: SentRecord = {
     memberId: candidate.payload.memberId,
-    profileId: candidate.profile.id,
+    profileId: candidate.profileId,
     hash: candidate.hash,
     payload: candidate.payload,
     sentAt,

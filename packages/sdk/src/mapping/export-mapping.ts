@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import type { ExportGoal, ExportMapping, SegmentSelection } from '../config/generated-types.js';
 import type { MemberPayload } from '../connector.js';
 import { normalizeEmail, subscriberHash } from '../identifiers.js';
-import type { Profile } from '../profile.js';
+import type { Profile, PropertyValue } from '../profile.js';
 import { propertyValues } from './properties.js';
 
 /** Longest merge-field value, in characters (Mailchimp truncates text fields there). */
@@ -57,7 +57,7 @@ function mergeFieldValue(profile: Profile, mapping: ExportMapping): string {
     case 'permissionLevel':
       return profile.permissionLevel ?? '';
     case 'property':
-      return join((propertyValues(profile.properties, mapping.property) ?? []).map(String), mapping.separator);
+      return joinValues(propertyValues(profile.properties, mapping.property) ?? [], mapping.separator);
     case 'segments':
       return join(selectSegments(profile.segments, mapping.select), mapping.separator);
     case 'lifecycles':
@@ -74,6 +74,12 @@ function join(values: string[], separator: string = DEFAULT_SEPARATOR): string {
   return values.join(separator);
 }
 
+/** Property values as text (String() of each), joined; a lone value, the usual case, builds no array. */
+function joinValues(values: PropertyValue[], separator: string = DEFAULT_SEPARATOR): string {
+  if (values.length === 1) return String(values[0]);
+  return values.map(String).join(separator);
+}
+
 /**
  * The profile's segments as exported names: all of them, or those of the selection the profile is in (in
  * selection order, renamed by `as`). Names are unique.
@@ -87,8 +93,11 @@ function selectSegments(segments: string[], selection?: SegmentSelection): strin
 
 function segmentTags(profile: Profile, tags: ExportGoal['segmentTags']): string[] {
   if (!tags) return [];
-  const names = selectSegments(profile.segments, tags === 'all' ? undefined : tags);
-  return [...new Set(names.map((name) => truncateText(name, MAX_TAG_LENGTH).value))];
+  // Unique after cutting: two long names may share their first MAX_TAG_LENGTH characters.
+  const names = tags === 'all' ? profile.segments : selectSegments(profile.segments, tags);
+  const unique = new Set<string>();
+  for (const name of names) unique.add(truncateText(name, MAX_TAG_LENGTH).value);
+  return [...unique];
 }
 
 /**
