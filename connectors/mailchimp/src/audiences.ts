@@ -4,14 +4,15 @@ import { offsetPages, PAGE_SIZE } from './offset-pages.js';
 import { MailchimpApiError } from './failures.js';
 import type { MailchimpRequests } from './requests.js';
 
-/** Every audience of the account with its merge fields. */
-export async function listAudiences(requests: MailchimpRequests): Promise<AudienceInfo[]> {
+/** The audiences of the account (or only those of `ids`) with their merge fields. */
+export async function listAudiences(requests: MailchimpRequests, ids?: string[]): Promise<AudienceInfo[]> {
+  const wanted = ids && new Set(ids);
   const audiences: AudienceInfo[] = [];
   for await (const lists of offsetPages<MailchimpList>(requests, 'GET /lists', 'lists', (client, offset) =>
     client.lists.getAllLists({ count: PAGE_SIZE, offset, fields: ['lists.id', 'lists.name', 'lists.double_optin', 'lists.stats.member_count', 'total_items'] }),
   )) {
     const withFields = await Promise.all(
-      lists.map(async (list): Promise<AudienceInfo> => ({
+      lists.filter((list) => !wanted || wanted.has(list.id)).map(async (list): Promise<AudienceInfo> => ({
         id: list.id,
         name: list.name,
         memberCount: list.stats?.member_count ?? 0,

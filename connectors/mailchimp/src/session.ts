@@ -19,7 +19,7 @@ export function openSession(credentials: Credentials, options: SessionOptions, l
     async check(): Promise<void> {
       await requests.call('GET /ping', (client) => client.ping.get());
     },
-    audiences: () => listAudiences(requests),
+    audiences: (ids) => listAudiences(requests, ids),
     members: {
       readMembers: (audienceId, query) => readMembers(requests, audienceId, query),
       ensureFields: (audienceId, tags, create) => ensureFields(requests, audienceId, tags, create),

@@ -161,7 +161,8 @@ describe('RunService', () => {
     // Each API answer takes 400 ms; meanwhile the lease runs out and another run takes the lock.
     sandbox.admin.setFaults({ latencyMs: 400 });
     const running = service.runNow('news', { leaseMs: 300 });
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Once the goal is writing (its batch call has reached Mailchimp), the lease runs out and another run takes it.
+    while (!sandbox.admin.counters().byRoute['POST /3.0/lists/{list_id}']) await new Promise((resolve) => setTimeout(resolve, 20));
     clock.advance(60_000);
     expect(await state.acquireLock('news', 'another-run', 60_000)).toEqual({ acquired: true });
     const report = await running;
@@ -202,12 +203,27 @@ describe('RunService', () => {
     expect(await state.getWatermark('news', 'export')).toBeUndefined();
   });
 
+  it('refuses a config naming an audience the account lacks, before anything is written', async () => {
+    const { service, sandbox, state } = await setup({
+      config: (sb) =>
+        connection(sb, {
+          goals: [{ id: 'export', kind: 'export', segment: 'newsletter', audiences: ['L1', 'NOPE'], identifier: 'email', mappings: [] }],
+        }),
+    });
+    const refused = await service.runNow('news').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(InvalidConfigError);
+    expect((refused as InvalidConfigError).problems).toEqual([{ pointer: '/goals/0/audiences/1', message: 'unknown audience "NOPE": the account has none with this id' }]);
+    expect(sandbox.admin.counters().writes).toBe(0);
+    expect(await state.listRuns({ connectionId: 'news' })).toEqual([]);
+    expect((await state.acquireLock('news', 'next', 1_000)).acquired).toBe(true);
+  });
+
   it('a failing goal does not stop the others: the run ends partial', async () => {
     const { service, sandbox } = await setup({
       config: (sb) =>
         connection(sb, {
           goals: [
-            { id: 'broken', kind: 'export', segment: 'newsletter', audiences: ['NOPE'], identifier: 'email', mappings: [{ source: 'property', property: 'firstName', to: 'FNAME' }] },
+            { id: 'broken', kind: 'export', segment: 'newsletter', audiences: ['L1'], identifier: 'email', mappings: [{ source: 'property', property: 'firstName', to: 'NOSUCH' }] },
             { id: 'fine', kind: 'export', segment: 'newsletter', audiences: ['L1'], identifier: 'email', mappings: [{ source: 'property', property: 'firstName', to: 'FNAME' }] },
           ],
         }),
@@ -215,7 +231,7 @@ describe('RunService', () => {
     const report = await service.runNow('news');
     expect(report.status).toBe('partial');
     expect(report.goals.map((g) => [g.goalId, g.status])).toEqual([['broken', 'failed'], ['fine', 'succeeded']]);
-    expect(report.goals[0].error).toMatch(/NOPE|not found/i);
+    expect(report.goals[0].error).toMatch(/lacks merge fields NOSUCH/);
     expect(sandbox.admin.dump().lists[0].members).toHaveLength(5);
   });
 

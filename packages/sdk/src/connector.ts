@@ -104,7 +104,8 @@ export interface CallStats {
 export interface ConnectorSession {
   /** Verifies that the credentials work; throws InvalidCredentialsError otherwise. */
   check(): Promise<void>;
-  audiences(): Promise<AudienceInfo[]>;
+  /** The account's audiences; with `ids`, only those (an id the account lacks is absent from the answer). */
+  audiences(ids?: string[]): Promise<AudienceInfo[]>;
   members: MemberSource & MemberDestination;
   stats(): CallStats;
   close(): Promise<void>;

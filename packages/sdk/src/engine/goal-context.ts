@@ -1,5 +1,5 @@
 import type { Connection } from '../config/generated-types.js';
-import type { ConnectorSession } from '../connector.js';
+import type { AudienceInfo, ConnectorSession } from '../connector.js';
 import { CdpError } from '../errors.js';
 import type { Catalog } from '../ports/catalog.js';
 import type { ProfileStore } from '../ports/profile-store.js';
@@ -40,6 +40,8 @@ export interface RunOptions {
 export interface GoalContext {
   connection: Connection;
   session: ConnectorSession;
+  /** The audiences the connection's goals name, as the external system describes them (read once per run). */
+  audiences: AudienceInfo[];
   profiles: ProfileStore;
   state: StateStore;
   catalog: Catalog;

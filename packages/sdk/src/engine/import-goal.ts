@@ -43,7 +43,7 @@ async function importInto(ctx: GoalContext, goal: ImportGoal, tallies: Map<strin
   const completed = new Set(checkpoint?.completed ?? []);
   const watermark = options.full ? undefined : await state.getWatermark(connection.id, goal.id);
   const changedSince = watermark && new Date(watermark.getTime() - IMPORT_OVERLAP_MS);
-  const names = new Map((await ctx.session.audiences()).map((a) => [a.id, a.name]));
+  const names = new Map(ctx.audiences.map((a) => [a.id, a.name]));
 
   for (const audience of goal.audiences) {
     if (completed.has(audience.id)) continue;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection, ExportGoal, ImportGoal } from '../config/generated-types.js';
-import type { ConnectContext, Connector, ConnectorSession } from '../connector.js';
-import { AlreadyRunningError, CdpError } from '../errors.js';
+import type { AudienceInfo, ConnectContext, Connector, ConnectorSession } from '../connector.js';
+import { AlreadyRunningError, CdpError, InvalidConfigError, type ConfigProblem } from '../errors.js';
 import type { Catalog } from '../ports/catalog.js';
 import type { ProfileStore } from '../ports/profile-store.js';
 import type { Clock, Logger } from '../ports/runtime-services.js';
@@ -61,14 +61,15 @@ export async function runConnection(connection: Connection, deps: RunDependencie
     dataExchange: { imported: 0, exported: 0 },
   };
   let session: ConnectorSession | undefined;
+  let refused: InvalidConfigError | undefined;
   try {
+    session = await deps.connector.connect(connection.auth, { secret: deps.secret, logger: deps.logger });
+    const audiences = await knownAudiences(session, connection);
     if (!dryRun) {
       await closeInterruptedRuns(state, connection.id, report.startedAt);
       await state.saveRun(report);
     }
-    // No separate credentials check: a refused key fails each goal's first call with InvalidCredentialsError.
-    session = await deps.connector.connect(connection.auth, { secret: deps.secret, logger: deps.logger });
-    const context: GoalContext = { ...deps, connection, session, options: request, signal: lost.signal };
+    const context: GoalContext = { ...deps, connection, session, audiences, options: request, signal: lost.signal };
     for (const goal of selectGoals(connection, request)) {
       // A run that lost its lock starts no further goal: another run owns the connection now.
       if (lost.signal.aborted) throw new CdpError('lock_lost', 'the run lost its lock to another run; remaining goals were not run');
@@ -76,6 +77,8 @@ export async function runConnection(connection: Connection, deps: RunDependencie
     }
     report.status = overallStatus(report.goals);
   } catch (error) {
+    // A config naming audiences the account lacks is refused like any invalid config: no run is recorded.
+    if (error instanceof InvalidConfigError) refused = error;
     report.status = 'failed';
     report.error = describe(error);
   } finally {
@@ -86,13 +89,31 @@ export async function runConnection(connection: Connection, deps: RunDependencie
       imported: await state.countExchanged(connection.id, 'imported'),
       exported: await state.countExchanged(connection.id, 'exported'),
     };
-    if (!dryRun) {
-      await state.saveRun(report);
-      await state.releaseLock(connection.id, owner);
-    }
+    if (!dryRun && !refused) await state.saveRun(report);
+    if (!dryRun) await state.releaseLock(connection.id, owner);
   }
+  if (refused) throw refused;
   deps.logger.log(report.status === 'succeeded' ? 'info' : 'warn', `run ${report.status}`, { connectionId: connection.id, runId });
   return report;
+}
+
+/**
+ * The audiences the goals name, read once for the run; refuses the config when the account lacks any, before
+ * anything is written.
+ */
+async function knownAudiences(session: ConnectorSession, connection: Connection): Promise<AudienceInfo[]> {
+  const named = connection.goals.flatMap((goal, g) =>
+    goal.kind === 'export'
+      ? goal.audiences.map((id, a) => ({ id, pointer: `/goals/${g}/audiences/${a}` }))
+      : goal.audiences.map(({ id }, a) => ({ id, pointer: `/goals/${g}/audiences/${a}/id` })),
+  );
+  const audiences = await session.audiences([...new Set(named.map(({ id }) => id))]);
+  const known = new Set(audiences.map((audience) => audience.id));
+  const problems: ConfigProblem[] = named
+    .filter(({ id }) => !known.has(id))
+    .map(({ id, pointer }) => ({ pointer, message: `unknown audience "${id}": the account has none with this id` }));
+  if (problems.length > 0) throw new InvalidConfigError(problems);
+  return audiences;
 }
 
 /** How far back a new run looks for runs a killed process left marked as running. */
