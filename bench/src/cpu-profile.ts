@@ -14,6 +14,22 @@ export interface HotFunction {
   share: number;
 }
 
+type CallFrame = CpuProfile['nodes'][number]['callFrame'];
+
+/** Share of the busy (non-idle) time spent in frames that `matches` selects, by self time. */
+export function selfShare(profile: CpuProfile, matches: (frame: CallFrame) => boolean): number {
+  const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  let busyMs = 0;
+  let matchedMs = 0;
+  profile.samples.forEach((nodeId, i) => {
+    const frame = frames.get(nodeId)!;
+    if (frame.functionName === '(idle)') return;
+    busyMs += profile.timeDeltas[i];
+    if (matches(frame)) matchedMs += profile.timeDeltas[i];
+  });
+  return busyMs === 0 ? 0 : matchedMs / busyMs;
+}
+
 /** Functions by self time, heaviest first, with `where` relative to the repository. */
 export function hottestFunctions(profile: CpuProfile, root: string, limit: number): HotFunction[] {
   const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));

@@ -2,7 +2,7 @@ import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
 import { InMemoryStateStore } from '@cdp/sdk';
 import { benchRunService, measuredRun } from '../bench-runtime.js';
-import { hottestFunctions, type HotFunction, type CpuProfile } from '../cpu-profile.js';
+import { hottestFunctions, selfShare, type HotFunction, type CpuProfile } from '../cpu-profile.js';
 import { loadedProfileStore } from '../profile-loading.js';
 import { startSandboxProcess } from '../sandbox-process.js';
 import { BENCH_API_KEY, exportConnection, MERGE_FIELDS } from '../synthetic-data.js';
@@ -21,10 +21,16 @@ export interface EngineResult {
   apiCalls: number;
   created: number;
   hotFunctions?: HotFunction[];
+  /** Share of the profiled run's CPU in the official client and its HTTP library (self time). */
+  clientShare?: number;
+  /** Share of the profiled run's CPU in garbage collection. */
+  gcShare?: number;
 }
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const HOT_FUNCTIONS_LISTED = 15;
+/** The official client's code and the HTTP library it sends with: fixed costs the export cannot change. */
+const CLIENT_PATHS = ['/node_modules/@mailchimp/mailchimp_marketing/', '/node_modules/superagent/'];
 
 /** The full export with no added latency: what the process itself costs per profile. */
 async function engineScenario(params: EngineParams): Promise<EngineResult> {
@@ -53,6 +59,8 @@ async function engineScenario(params: EngineParams): Promise<EngineResult> {
       const { profile } = await session.post('Profiler.stop');
       session.disconnect();
       result.hotFunctions = hottestFunctions(profile as CpuProfile, ROOT, HOT_FUNCTIONS_LISTED);
+      result.clientShare = selfShare(profile as CpuProfile, ({ url }) => CLIENT_PATHS.some((path) => url.includes(path)));
+      result.gcShare = selfShare(profile as CpuProfile, ({ functionName }) => functionName === '(garbage collector)');
     }
     return result;
   } finally {
