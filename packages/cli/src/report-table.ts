@@ -26,6 +26,7 @@ export function renderRunReport(report: RunReport): string {
   const notes = [...(report.error ? [`Run error: ${report.error}`] : []), ...report.goals.flatMap(goalNotes)];
   if (notes.length > 0) lines.push(...notes, '');
   lines.push(
+    `API calls: ${formatCount(report.apiCalls)} in all${report.retries > 0 ? `, ${formatCount(report.retries)} of them retries` : ''}.`,
     `Data exchange: ${formatCount(report.dataExchange.imported)} unique profiles imported, ` +
       `${formatCount(report.dataExchange.exported)} exported through this connection so far.`,
   );

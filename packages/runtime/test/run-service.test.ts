@@ -138,7 +138,7 @@ describe('RunService', () => {
 
   it('marks a run a killed process left as running as interrupted, once the next run starts', async () => {
     const { service, state } = await setup();
-    const killed = { runId: 'killed-run', connectionId: 'news', trigger: 'schedule' as const, dryRun: false, status: 'running' as const, startedAt: new Date(Date.now() - 60_000), goals: [], dataExchange: { imported: 0, exported: 0 } };
+    const killed = { runId: 'killed-run', connectionId: 'news', trigger: 'schedule' as const, dryRun: false, status: 'running' as const, startedAt: new Date(Date.now() - 60_000), goals: [], apiCalls: 0, retries: 0, dataExchange: { imported: 0, exported: 0 } };
     await state.saveRun(killed);
     const report = await service.runNow('news');
     const runs = await service.history({ connectionId: 'news' });

@@ -55,6 +55,9 @@ export interface RunReport {
   startedAt: Date;
   endedAt?: Date;
   goals: GoalReport[];
+  /** Requests the whole run sent (its audience read and every goal's), and the retries among them. */
+  apiCalls: number;
+  retries: number;
   /** Unique profiles ever imported / exported through this connection. */
   dataExchange: { imported: number; exported: number };
   error?: string;

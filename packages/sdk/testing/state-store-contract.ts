@@ -44,6 +44,8 @@ function runReport(connectionId: string, startedAt: Date, overrides: Partial<Run
         durationMs: 4900,
       },
     ],
+    apiCalls: 3,
+    retries: 0,
     dataExchange: { imported: 0, exported: 2 },
     ...overrides,
   };

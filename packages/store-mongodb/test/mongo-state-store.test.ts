@@ -31,6 +31,8 @@ describe('MongoStateStore specifics', () => {
       startedAt: new Date('2026-01-01T00:00:00Z'),
       endedAt: undefined,
       goals: [],
+      apiCalls: 0,
+      retries: 0,
       dataExchange: { imported: 0, exported: 0 },
     };
     await store.saveRun(run);
@@ -48,6 +50,8 @@ describe('MongoStateStore specifics', () => {
       status: 'succeeded',
       startedAt: new Date('2026-01-02T00:00:00Z'),
       goals: [{ goalId: 'g', kind: 'export', status: 'succeeded', audiences: [emptyAudienceReport('l')], apiCalls: 0, retries: 0, startedAt: new Date('2026-01-02T00:00:00Z'), durationMs: 1 }],
+      apiCalls: 0,
+      retries: 0,
       dataExchange: { imported: 0, exported: 0 },
     });
     expect(await store.listRuns({ connectionId: 'limited', limit: 0 })).toEqual([]);

@@ -140,7 +140,7 @@ export class Stack {
   }
 }
 
-/** Retries summed over a run's goals. */
+/** Retries of the whole run. */
 export function retriesOf(report: RunReport): number {
-  return report.goals.reduce((sum, goal) => sum + goal.retries, 0);
+  return report.retries;
 }

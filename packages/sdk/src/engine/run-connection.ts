@@ -58,6 +58,8 @@ export async function runConnection(connection: Connection, deps: RunDependencie
     status: 'running',
     startedAt: clock.now(),
     goals: [],
+    apiCalls: 0,
+    retries: 0,
     dataExchange: { imported: 0, exported: 0 },
   };
   let session: ConnectorSession | undefined;
@@ -83,6 +85,7 @@ export async function runConnection(connection: Connection, deps: RunDependencie
     report.error = describe(error);
   } finally {
     if (heartbeat) clearInterval(heartbeat);
+    if (session) Object.assign(report, session.stats());
     await session?.close();
     report.endedAt = clock.now();
     report.dataExchange = {
