@@ -16,15 +16,7 @@ export interface ExportParams {
 }
 
 /** The figures of one run, without the bulky report. */
-export interface RunFigures {
-  wallMs: number;
-  cpuSeconds: number;
-  sandboxCpuSeconds: number;
-  apiCalls: number;
-  writeCalls: number;
-  callsByRoute: Record<string, number>;
-  audience: AudienceReport;
-}
+export type RunFigures = Omit<RunCost, 'report'> & { audience: AudienceReport };
 
 export interface ExportResult {
   rssAfterLoadMb: number;
