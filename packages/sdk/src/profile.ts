@@ -19,6 +19,19 @@ export interface Profile {
   sourceVersions?: Record<string, string>;
 }
 
+/** The profile a patch's `createWith` creates, sharing no array with the patch. */
+export function newProfile(id: string, seed: Pick<Profile, 'properties' | 'consent'> & Partial<Pick<Profile, 'segments'>>, now: Date): Profile {
+  return {
+    id,
+    properties: Object.fromEntries(Object.entries(seed.properties).map(([name, values]) => [name, [...values]])),
+    segments: [...(seed.segments ?? [])],
+    lifecycles: [],
+    viewedInteractions: [],
+    consent: { objectives: [...seed.consent.objectives] },
+    updatedAt: now,
+  };
+}
+
 export interface LifecyclePosition {
   lifecycle: string;
   stage: string;

@@ -1,4 +1,4 @@
-import { applyOps, type PatchOutcome, type Profile, type ProfilePatch, type PropertyValue } from '@cdp/sdk';
+import { applyOps, newProfile, type PatchOutcome, type Profile, type ProfilePatch, type PropertyValue } from '@cdp/sdk';
 import {
   assertFieldName,
   identifierKeysOf,
@@ -66,7 +66,7 @@ export function planPatches(
   const readProperties = new Set<string>();
   const readVersions = new Set<string>();
   const outcomes = patches.map((patch): PatchOutcome => {
-    const base = state ?? (patch.createWith ? createdProfile(profileId, patch.createWith, now) : undefined);
+    const base = state ?? (patch.createWith ? newProfile(profileId, patch.createWith, now) : undefined);
     if (!base) return 'missing';
     const { version } = patch;
     if (version) readVersions.add(version.key);
@@ -125,16 +125,4 @@ function valuesOf(profile: Profile, name: string): PropertyValue[] | undefined {
 function sameValues(a: PropertyValue[] | undefined, b: PropertyValue[] | undefined): boolean {
   if (!Array.isArray(a) || !Array.isArray(b)) return a === b;
   return a.length === b.length && a.every((value, i) => value === b[i]);
-}
-
-function createdProfile(id: string, seed: NonNullable<ProfilePatch['createWith']>, now: Date): Profile {
-  return {
-    id,
-    properties: structuredClone(seed.properties),
-    segments: [...(seed.segments ?? [])],
-    lifecycles: [],
-    viewedInteractions: [],
-    consent: { objectives: [...seed.consent.objectives] },
-    updatedAt: now,
-  };
 }

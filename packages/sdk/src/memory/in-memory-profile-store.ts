@@ -2,7 +2,7 @@ import { identifierKey } from '../identifiers.js';
 import { applyOps } from '../mapping/import-mapping.js';
 import type { PatchOutcome, PatchResult, ProfilePatch, ProfileStore, SegmentQuery } from '../ports/profile-store.js';
 import { systemClock, type Clock } from '../ports/runtime-services.js';
-import type { Profile, PropertyValue } from '../profile.js';
+import { newProfile, type Profile, type PropertyValue } from '../profile.js';
 import { cloneProfile } from './clone-profile.js';
 
 const DEFAULT_BATCH_SIZE = 500;
@@ -104,7 +104,7 @@ export class InMemoryProfileStore implements ProfileStore {
 /** What one patch does to the profile as it currently stands (`next` is set when something must be stored). */
 function patchProfile(current: Profile | undefined, patch: ProfilePatch, now: Date): { outcome: PatchOutcome; next?: Profile } {
   const { version, createWith } = patch;
-  const base = current ?? (createWith ? createdProfile(patch.profileId, createWith, now) : undefined);
+  const base = current ?? (createWith ? newProfile(patch.profileId, createWith, now) : undefined);
   if (!base) return { outcome: 'missing' };
   if (current && version && current.sourceVersions?.[version.key] === version.value) return { outcome: 'unchanged' };
 
@@ -114,18 +114,6 @@ function patchProfile(current: Profile | undefined, patch: ProfilePatch, now: Da
   if (version) next.sourceVersions = { ...base.sourceVersions, [version.key]: version.value };
   const outcome: PatchOutcome = !current ? 'created' : changed ? 'updated' : 'unchanged';
   return { outcome, next: changed || version ? next : undefined };
-}
-
-function createdProfile(id: string, seed: NonNullable<ProfilePatch['createWith']>, now: Date): Profile {
-  return cloneProfile({
-    id,
-    properties: seed.properties,
-    segments: seed.segments ?? [],
-    lifecycles: [],
-    viewedInteractions: [],
-    consent: seed.consent,
-    updatedAt: now,
-  });
 }
 
 function sameProperties(a: Record<string, PropertyValue[]>, b: Record<string, PropertyValue[]>): boolean {
