@@ -65,6 +65,13 @@ export interface AudienceMember {
 
 export type RemovalAction = 'archive' | 'unsubscribe';
 
+/** Tags to take off one member; the member's other tags are left alone. */
+export interface TagRemoval {
+  memberId: string;
+  email: string;
+  tags: string[];
+}
+
 export type ActivityEvent = 'sent' | 'open' | 'click';
 
 export interface MemberActivity {
@@ -90,6 +97,11 @@ export interface MemberDestination {
   /** The current status of a few members (one lookup each); members the audience lacks are absent. */
   memberStatuses(audienceId: string, memberIds: string[]): Promise<Map<string, string>>;
   removeMembers(audienceId: string, members: AudienceMember[], action: RemovalAction): Promise<MemberResult[]>;
+  /**
+   * Takes the named tags off members, in bulk (per tag, not per member); a tag the audience does not know is
+   * already off. One result per removal: `updated`, or `failed` with the reason.
+   */
+  removeTags(audienceId: string, removals: TagRemoval[]): Promise<MemberResult[]>;
   /** Activity events (sends, opens, clicks) since an instant, for touchpoint counting. */
   readActivity(audienceId: string, since: Date | undefined, events: ActivityEvent[]): AsyncIterable<MemberActivity[]>;
 }

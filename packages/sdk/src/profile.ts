@@ -17,6 +17,11 @@ export interface Profile {
    * a patch carrying a version that is already recorded here changes nothing.
    */
   sourceVersions?: Record<string, string>;
+  /**
+   * For `sum` imports: the value last imported from each source, keyed `goal:audience:member|property`, so a
+   * sum adds only the change since then.
+   */
+  sourceSums?: Record<string, number>;
 }
 
 /** The profile a patch's `createWith` creates, sharing no array with the patch. */

@@ -282,6 +282,35 @@ export function describeProfileStoreContract(name: string, open: () => Promise<O
       });
     });
 
+    describe('applyPatches: sum from a baseline', () => {
+      const fromSource = (profileId: string, value: number, baseline = 'goal:list:m|points'): ProfilePatch => ({
+        profileId,
+        ops: [{ property: 'points', mode: 'sum', values: [value], baseline }],
+      });
+
+      it('adds the whole value first, then only its changes, and the same value again adds nothing', async () => {
+        const a = await seed({ properties: { points: [10] } });
+        expect(await patchOne(fromSource(a.id, 120))).toBe('updated');
+        expect((await load(a.id)).properties.points).toEqual([130]);
+        expect(await patchOne(fromSource(a.id, 120))).toBe('unchanged');
+        expect(await patchOne(fromSource(a.id, 150))).toBe('updated');
+        expect(await patchOne(fromSource(a.id, 100))).toBe('updated');
+        const stored = await load(a.id);
+        expect(stored.properties.points).toEqual([110]);
+        expect(stored.sourceSums).toEqual({ 'goal:list:m|points': 100 });
+      });
+
+      it('keeps one baseline per source, so two sources each count their own changes', async () => {
+        const a = await seed();
+        await patchOne(fromSource(a.id, 3, 'goal:one:m|points'));
+        await patchOne(fromSource(a.id, 4, 'goal:two:m|points'));
+        await patchOne(fromSource(a.id, 5, 'goal:one:m|points'));
+        const stored = await load(a.id);
+        expect(stored.properties.points).toEqual([9]);
+        expect(stored.sourceSums).toEqual({ 'goal:one:m|points': 5, 'goal:two:m|points': 4 });
+      });
+    });
+
     describe('applyPatches: version guard', () => {
       it('applies a member version once: the same version again is unchanged and adds nothing', async () => {
         const a = await seed({ properties: { opens: [1] } });

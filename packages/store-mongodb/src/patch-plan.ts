@@ -26,6 +26,7 @@ export function validatePatch(patch: ProfilePatch): void {
     if (op.mode === 'sum' && (op.values.length !== 1 || typeof amount !== 'number')) {
       throw new StoreInputError(`In the ${where}, a sum on ${op.property} needs exactly one finite number`);
     }
+    if (op.baseline !== undefined) assertFieldName(op.baseline, `In the ${where}, sum baseline key`);
   }
   if (patch.version) {
     assertFieldName(patch.version.key, `In the ${where}, source version key`);
@@ -65,6 +66,7 @@ export function planPatches(
   let state = current;
   const readProperties = new Set<string>();
   const readVersions = new Set<string>();
+  const readSums = new Set<string>();
   const outcomes = patches.map((patch): PatchOutcome => {
     const base = state ?? (patch.createWith ? newProfile(profileId, patch.createWith, now) : undefined);
     if (!base) return 'missing';
@@ -72,41 +74,50 @@ export function planPatches(
     if (version) readVersions.add(version.key);
     if (state && version && state.sourceVersions?.[version.key] === version.value) return 'unchanged';
 
-    for (const op of patch.ops) readProperties.add(op.property);
+    for (const op of patch.ops) {
+      readProperties.add(op.property);
+      if (op.baseline !== undefined) readSums.add(op.baseline);
+    }
     const applied = applyOps(base, patch.ops);
     const changed = !state || patch.ops.some((op) => !sameValues(valuesOf(base, op.property), valuesOf(applied, op.property)));
     const next: Profile = { ...applied, updatedAt: changed ? now : base.updatedAt };
     if (version) next.sourceVersions = { ...base.sourceVersions, [version.key]: version.value };
     const outcome: PatchOutcome = !state ? 'created' : changed ? 'updated' : 'unchanged';
-    if (changed || version) state = next;
+    if (changed || version || applied.sourceSums !== base.sourceSums) state = next;
     return outcome;
   });
-  return { outcomes, write: writeFor(current, state, readProperties, readVersions, identifiers) };
+  return { outcomes, write: writeFor(current, state, { properties: readProperties, versions: readVersions, sums: readSums }, identifiers) };
 }
 
-function writeFor(
-  before: Profile | undefined,
-  after: Profile | undefined,
-  properties: Set<string>,
-  versions: Set<string>,
-  identifiers: readonly string[],
-): ProfileWrite {
+/** The fields a group of patches read: each becomes a condition of the compare-and-set. */
+interface ReadFields {
+  properties: Set<string>;
+  versions: Set<string>;
+  sums: Set<string>;
+}
+
+function writeFor(before: Profile | undefined, after: Profile | undefined, read: ReadFields, identifiers: readonly string[]): ProfileWrite {
   if (!after || after === before) return { kind: 'none' };
   if (!before) return { kind: 'insert', document: toDocument(after, identifiers) };
 
   const filter: Record<string, unknown> = { _id: before.id };
   const set: Record<string, unknown> = {};
-  for (const name of properties) {
+  for (const name of read.properties) {
     const path = propertyPath(name);
     filter[path] = asRead(valuesOf(before, name));
     if (sameValues(valuesOf(before, name), valuesOf(after, name))) continue;
     set[path] = valuesOf(after, name);
     if (identifiers.includes(name)) set[identifierKeysPath(name)] = identifierKeysOf(valuesOf(after, name));
   }
-  for (const key of versions) {
+  for (const key of read.versions) {
     const path = `sourceVersions.${key}`;
     filter[path] = asRead(before.sourceVersions?.[key]);
     if (before.sourceVersions?.[key] !== after.sourceVersions?.[key]) set[path] = after.sourceVersions?.[key];
+  }
+  for (const key of read.sums) {
+    const path = `sourceSums.${key}`;
+    filter[path] = asRead(before.sourceSums?.[key]);
+    if (before.sourceSums?.[key] !== after.sourceSums?.[key]) set[path] = after.sourceSums?.[key];
   }
   if (before.updatedAt.getTime() !== after.updatedAt.getTime()) set.updatedAt = after.updatedAt;
   return Object.keys(set).length === 0 ? { kind: 'none' } : { kind: 'update', filter, set };

@@ -29,6 +29,7 @@ export function assertFieldName(name: string, what: string): void {
 export function toDocument(profile: Profile, identifiers: readonly string[]): ProfileDocument {
   for (const name of Object.keys(profile.properties)) assertFieldName(name, 'Property name');
   for (const key of Object.keys(profile.sourceVersions ?? {})) assertFieldName(key, 'Source version key');
+  for (const key of Object.keys(profile.sourceSums ?? {})) assertFieldName(key, 'Source sum key');
   const { id, ...rest } = profile;
   const keys = Object.fromEntries(identifiers.map((name) => [name, identifierKeysOf(profile.properties[name])]));
   return { _id: id, ...rest, identifierKeys: keys };
@@ -58,6 +59,7 @@ export function toProfile(document: ProfileDocument): Profile {
   };
   if (document.permissionLevel !== undefined && document.permissionLevel !== null) profile.permissionLevel = document.permissionLevel;
   if (document.sourceVersions) profile.sourceVersions = document.sourceVersions;
+  if (document.sourceSums) profile.sourceSums = document.sourceSums;
   return profile;
 }
 

@@ -1,9 +1,10 @@
+import { hash } from 'node:crypto';
 import type { ImportGoal } from '../config/generated-types.js';
 import type { SourceMember } from '../connector.js';
 import { hasConsent } from '../consent.js';
 import { CdpError } from '../errors.js';
 import { identifierKey, isValidEmail, normalizeEmail } from '../identifiers.js';
-import { buildImportOps } from '../mapping/import-mapping.js';
+import { applyOps, buildImportOps, readMemberPath } from '../mapping/import-mapping.js';
 import type { ProfilePatch, PropertyOp } from '../ports/profile-store.js';
 import type { Profile } from '../profile.js';
 import { AudienceTally } from './audience-tally.js';
@@ -91,11 +92,14 @@ async function importPage(
   const patches: ProfilePatch[] = [];
   for (const { member, email } of withEmail) {
     const profile = profiles.get(email) ?? created.get(createdId(member));
-    const version = { key: `${goal.id}:${audience.id}:${member.id}`, value: member.version };
+    const versionKey = `${goal.id}:${audience.id}:${member.id}`;
+    const version = { key: versionKey, value: importedContent(goal, member, audienceName) };
     if (profile && !hasConsent(profile, ctx.connection.objectives)) {
       tally.skip('noConsent');
       continue;
     }
+    // Only what the mappings read counts: an edit nobody maps, or this connection's own export writing a
+    // field back unchanged, is not a change.
     if (profile?.sourceVersions?.[version.key] === version.value) {
       tally.report.unchanged++;
       continue;
@@ -109,7 +113,11 @@ async function importPage(
       tally.skip('noConsent');
       continue;
     }
-    const ops = memberOps(goal, member, audienceName, tally);
+    const ops = memberOps(goal, member, audienceName, versionKey, tally);
+    if (ctx.options.dryRun) {
+      tallyDryRun(tally, profile, ops);
+      continue;
+    }
     patches.push(
       profile
         ? { profileId: profile.id, ops, version }
@@ -122,12 +130,6 @@ async function importPage(
     );
   }
   if (patches.length === 0) return;
-  if (ctx.options.dryRun) {
-    const creates = patches.filter((patch) => patch.createWith).length;
-    tally.report.created += creates;
-    tally.report.updated += patches.length - creates;
-    return;
-  }
   const results = await ctx.profiles.applyPatches(patches);
   const imported: string[] = [];
   for (const result of results) {
@@ -157,8 +159,33 @@ async function profilesByEmail(
   return byEmail;
 }
 
-function memberOps(goal: ImportGoal, member: SourceMember, audienceName: string, tally: AudienceTally): PropertyOp[] {
+/**
+ * A fingerprint of what the import takes from a member: the values its mappings read (and the audience name
+ * when it is saved). It is the member's version for the exactly-once guard, so a member counts as changed
+ * only when something the import would write changed.
+ */
+function importedContent(goal: ImportGoal, member: SourceMember, audienceName: string): string {
+  const read = goal.mappings.map((mapping) => readMemberPath(member.fields, mapping.from) ?? null);
+  if (goal.saveAudiencesTo) read.push(audienceName);
+  return hash('sha1', JSON.stringify(read), 'hex');
+}
+
+/** What a run would do with one member's ops, counted without writing. */
+function tallyDryRun(tally: AudienceTally, profile: Profile | undefined, ops: PropertyOp[]): void {
+  if (!profile) {
+    tally.report.created++;
+    return;
+  }
+  const after = applyOps(profile, ops).properties;
+  const changes = ops.some(({ property }) => JSON.stringify(after[property]) !== JSON.stringify(profile.properties[property]));
+  if (changes) tally.report.updated++;
+  else tally.report.unchanged++;
+}
+
+function memberOps(goal: ImportGoal, member: SourceMember, audienceName: string, versionKey: string, tally: AudienceTally): PropertyOp[] {
   const { ops, rejected } = buildImportOps(goal.mappings, member.fields);
+  // A sum adds the change since the value last imported from this member, kept per member and property.
+  for (const op of ops) if (op.mode === 'sum') op.baseline = `${versionKey}|${op.property}`;
   for (const { to, reason } of rejected) {
     tally.skip('invalidValue', { record: member.email!, reason: `${to}: ${reason}` });
   }

@@ -92,15 +92,24 @@ function describe(values: PropertyValue[]): string {
 /**
  * Applies ops to a profile without changing it (the reference every store implements):
  * set replaces; setIfEmpty writes only when the property has no values; add appends values not yet present,
- * keeping order; sum adds to the first numeric value (0 when none) and stores the single result.
+ * keeping order; sum adds to the first numeric value (0 when none) and stores the single result. A sum with
+ * a `baseline` adds the change since the value recorded under it (0 when none) and records the new value.
  */
 export function applyOps(profile: Profile, ops: PropertyOp[]): Profile {
   let properties = profile.properties;
+  let sums = profile.sourceSums;
   for (const op of ops) {
     const current = propertyValues(properties, op.property) ?? [];
-    properties = withProperty(properties, op.property, nextValues(current, op));
+    if (op.mode === 'sum' && op.baseline !== undefined) {
+      const value = sumAmount(op);
+      const last = sums && Object.hasOwn(sums, op.baseline) ? sums[op.baseline] : 0;
+      properties = withProperty(properties, op.property, [firstNumber(current) + (value - last)]);
+      sums = { ...sums, ...Object.fromEntries([[op.baseline, value]]) };
+    } else {
+      properties = withProperty(properties, op.property, nextValues(current, op));
+    }
   }
-  return { ...profile, properties };
+  return sums === profile.sourceSums ? { ...profile, properties } : { ...profile, properties, sourceSums: sums };
 }
 
 function nextValues(current: PropertyValue[], op: PropertyOp): PropertyValue[] {

@@ -12,6 +12,7 @@ export function cloneProfile(profile: Profile): Profile {
     updatedAt: new Date(profile.updatedAt.getTime()),
   };
   if (profile.sourceVersions) copy.sourceVersions = { ...profile.sourceVersions };
+  if (profile.sourceSums) copy.sourceSums = { ...profile.sourceSums };
   return copy;
 }
 

@@ -113,7 +113,7 @@ function patchProfile(current: Profile | undefined, patch: ProfilePatch, now: Da
   const next: Profile = { ...applied, updatedAt: changed ? now : base.updatedAt };
   if (version) next.sourceVersions = { ...base.sourceVersions, [version.key]: version.value };
   const outcome: PatchOutcome = !current ? 'created' : changed ? 'updated' : 'unchanged';
-  return { outcome, next: changed || version ? next : undefined };
+  return { outcome, next: changed || version || applied.sourceSums !== base.sourceSums ? next : undefined };
 }
 
 function sameProperties(a: Record<string, PropertyValue[]>, b: Record<string, PropertyValue[]>): boolean {

@@ -8,6 +8,12 @@ export interface PropertyOp {
   property: string;
   mode: WriteMode;
   values: PropertyValue[];
+  /**
+   * For `sum`: the key under which the profile keeps the value last imported from this source
+   * (`sourceSums`). The sum then adds the change since that value, not the value itself, and records the
+   * value, in the same atomic update: re-reading a source never counts it twice.
+   */
+  baseline?: string;
 }
 
 /** A change to one profile, applied atomically on the profile by the store. */
