@@ -5,6 +5,7 @@ import { slotsForKey } from './key-limiter.js';
 import { createOfficialClient } from './official-client.js';
 import { readActivity } from './read-activity.js';
 import { readMembers } from './read-members.js';
+import { removeTags, TagIds } from './remove-tags.js';
 import { MailchimpRequests, type RequestOptions } from './requests.js';
 import { removeMembers, upsertMembers } from './write-members.js';
 
@@ -15,6 +16,7 @@ export interface SessionOptions extends RequestOptions {
 /** A session over its own instance of the official client, sharing the key's process-wide slots. */
 export function openSession(credentials: Credentials, options: SessionOptions, logger: Logger): ConnectorSession {
   const requests = new MailchimpRequests(createOfficialClient(credentials, options.timeoutMs), slotsForKey(credentials.secret), options, logger, redactor(credentials.secret));
+  const tagIds = new TagIds(requests);
   return {
     async check(): Promise<void> {
       await requests.call('GET /ping', (client) => client.ping.get());
@@ -27,6 +29,7 @@ export function openSession(credentials: Credentials, options: SessionOptions, l
       listMembers: (audienceId) => listMembers(requests, audienceId),
       memberStatuses: (audienceId, memberIds) => memberStatuses(requests, audienceId, memberIds),
       removeMembers: (audienceId, members, action) => removeMembers(requests, audienceId, members, action),
+      removeTags: (audienceId, removals) => removeTags(requests, tagIds, audienceId, removals),
       readActivity: (audienceId, since, events) => readActivity(requests, audienceId, since, events),
     },
     stats: () => requests.stats(),

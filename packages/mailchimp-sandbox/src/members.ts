@@ -124,8 +124,8 @@ function nextTags(store: SandboxStore, list: ListRecord, member: MemberRecord, w
   return kept;
 }
 
-/** Applies `{name, status: active|inactive}` changes from POST .../tags. */
-export function updateMemberTags(store: SandboxStore, list: ListRecord, member: MemberRecord, changes: { name: string; active: boolean }[]): void {
+/** Applies `{name, status: active|inactive}` changes (POST .../tags, static segments); returns the stored member. */
+export function updateMemberTags(store: SandboxStore, list: ListRecord, member: MemberRecord, changes: { name: string; active: boolean }[]): MemberRecord {
   const now = nowTimestamp();
   let tags = [...member.tags];
   for (const change of changes) {
@@ -133,8 +133,10 @@ export function updateMemberTags(store: SandboxStore, list: ListRecord, member: 
     if (change.active && !present) tags.push({ id: store.tagId(list, change.name), name: change.name, date_added: now });
     if (!change.active && present) tags = tags.filter((tag) => tag.name !== change.name);
   }
-  if (sameContent(member, { ...member, tags })) return;
-  list.members.set(member.id, { ...member, tags, last_changed: nextChangeTimestamp(member.last_changed) });
+  if (sameContent(member, { ...member, tags })) return member;
+  const changed = { ...member, tags, last_changed: nextChangeTimestamp(member.last_changed) };
+  list.members.set(member.id, changed);
+  return changed;
 }
 
 export function archiveMember(list: ListRecord, member: MemberRecord): void {

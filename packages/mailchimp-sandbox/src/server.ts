@@ -13,12 +13,13 @@ import { batchSubscribeRoutes } from './routes/batch-subscribe.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { listRoutes } from './routes/lists.js';
 import { memberRoutes } from './routes/members.js';
+import { segmentRoutes } from './routes/segments.js';
 import { SandboxStore } from './store.js';
 import type { Sandbox, SandboxOptions } from './types.js';
 
 const API_PREFIX = '/3.0';
 const API_KEY_SHAPE = /^[0-9a-f]{32}-[a-z]+\d+$/;
-const router = new Router([...listRoutes, ...memberRoutes, ...batchSubscribeRoutes, ...campaignRoutes, ...batchRoutes]);
+const router = new Router([...listRoutes, ...memberRoutes, ...batchSubscribeRoutes, ...segmentRoutes, ...campaignRoutes, ...batchRoutes]);
 
 class BodyParseError extends Error {}
 

@@ -12,6 +12,12 @@ export interface MemberTag {
   date_added: string;
 }
 
+/** A tag of a list, which Mailchimp also exposes as a static segment with the same id. */
+export interface ListTag {
+  id: number;
+  created_at: string;
+}
+
 export interface MemberRecord {
   id: string;
   email_address: string;
@@ -46,7 +52,8 @@ export interface ListRecord {
   /** Keyed by subscriber hash; Map order is the stable default order (insertion). */
   members: Map<string, MemberRecord>;
   forgotten: Set<string>;
-  tagIds: Map<string, number>;
+  /** Keyed by tag name, in creation order. */
+  tags: Map<string, ListTag>;
 }
 
 export interface BatchRecord {
@@ -87,19 +94,20 @@ export class SandboxStore {
       nextMergeId: fields.length + 1,
       members: new Map(),
       forgotten: new Set(),
-      tagIds: new Map(),
+      tags: new Map(),
     };
     this.lists.set(list.id, list);
     return list;
   }
 
+  /** The id of a tag of the list, creating the tag on first use. */
   tagId(list: ListRecord, name: string): number {
-    let id = list.tagIds.get(name);
-    if (id === undefined) {
-      id = this.nextTagId++;
-      list.tagIds.set(name, id);
+    let tag = list.tags.get(name);
+    if (tag === undefined) {
+      tag = { id: this.nextTagId++, created_at: nowTimestamp() };
+      list.tags.set(name, tag);
     }
-    return id;
+    return tag.id;
   }
 
   newMember(list: ListRecord, email: string): MemberRecord {

@@ -1,0 +1,111 @@
+import { normalizeEmail, type MemberResult, type TagRemoval } from '@cdp/sdk';
+import { MailchimpApiError } from './failures.js';
+import type { OfficialClient } from './official-client.js';
+import { offsetPages, PAGE_SIZE } from './offset-pages.js';
+import type { MailchimpRequests } from './requests.js';
+
+/** A static segment call takes at most 500 emails each way. */
+const SEGMENT_BATCH_LIMIT = 500;
+
+/** The official client's static segment calls; note the body comes first in `batchSegmentMembers`. */
+interface SegmentCalls {
+  listSegments(listId: string, opts: Record<string, unknown>): Promise<unknown>;
+  batchSegmentMembers(body: { members_to_remove: string[] }, listId: string, segmentId: string): Promise<unknown>;
+}
+
+interface StaticSegment {
+  id: number;
+  name: string;
+}
+
+interface SegmentChange {
+  errors: { email_addresses: string[]; error: string }[];
+}
+
+const segmentCalls = (client: OfficialClient): SegmentCalls => client.lists as OfficialClient['lists'] & SegmentCalls;
+
+/**
+ * Tag ids by name, per audience, listed once per session. In Mailchimp a tag is a static segment with the same
+ * id, so one listing of the static segments (1000 a call) learns every id at once, where tag-search costs a call
+ * per name and, matching names as prefixes with no documented paging, might leave out the exact one. A tag the
+ * listing lacks was on nobody when the session began, so no removal asked of this session can need it.
+ */
+export class TagIds {
+  private readonly byAudience = new Map<string, Promise<Map<string, number>>>();
+
+  constructor(private readonly requests: MailchimpRequests) {}
+
+  of(audienceId: string): Promise<Map<string, number>> {
+    let ids = this.byAudience.get(audienceId);
+    if (!ids) {
+      ids = this.list(audienceId);
+      this.byAudience.set(audienceId, ids);
+      // A failed listing is not kept: the next removal lists again.
+      ids.catch(() => this.byAudience.delete(audienceId));
+    }
+    return ids;
+  }
+
+  private async list(audienceId: string): Promise<Map<string, number>> {
+    const ids = new Map<string, number>();
+    for await (const segments of offsetPages<StaticSegment>(this.requests, 'GET /lists/{list_id}/segments', 'segments', (client, offset) =>
+      segmentCalls(client).listSegments(audienceId, { type: 'static', count: PAGE_SIZE, offset, fields: ['segments.id', 'segments.name', 'total_items'] }),
+    )) {
+      for (const segment of segments) ids.set(segment.name, segment.id);
+    }
+    return ids;
+  }
+}
+
+/**
+ * Takes tags off members with one call per tag and 500 members (never one per member), leaving every other tag
+ * alone. A tag the audience does not know is already off and costs no call; a member Mailchimp refuses is failed
+ * with its reason, for each tag it could not lose.
+ */
+export async function removeTags(requests: MailchimpRequests, tagIds: TagIds, audienceId: string, removals: TagRemoval[]): Promise<MemberResult[]> {
+  const ids = await tagIds.of(audienceId);
+  const calls = [...emailsByTag(removals)].flatMap(([tag, emails]) => {
+    const id = ids.get(tag);
+    return id === undefined ? [] : chunks(emails).map((chunk) => ({ tag, id, emails: chunk }));
+  });
+  // All at once: the key's slots keep the number in flight within Mailchimp's limit.
+  const refusals = await Promise.all(calls.map((call) => removeTag(requests, audienceId, call)));
+  return removals.map(({ memberId, email }): MemberResult => {
+    const reasons = refusals.flatMap((refused) => refused.get(normalizeEmail(email)) ?? []);
+    return reasons.length === 0 ? { memberId, email, outcome: 'updated' } : { memberId, email, outcome: 'failed', reason: reasons.join('; ') };
+  });
+}
+
+/** One static segment call; answers the reason of each email Mailchimp refused, by normalised email. */
+async function removeTag(requests: MailchimpRequests, audienceId: string, call: { tag: string; id: number; emails: string[] }): Promise<Map<string, string>> {
+  const refused = new Map<string, string>();
+  const refuse = (emails: string[], why: string): void => emails.forEach((email) => refused.set(normalizeEmail(email), `tag "${call.tag}": ${why}`));
+  try {
+    const change = await requests.call<SegmentChange>('POST /lists/{list_id}/segments/{segment_id}', (client) =>
+      segmentCalls(client).batchSegmentMembers({ members_to_remove: call.emails }, audienceId, String(call.id)),
+    );
+    for (const error of change.errors) refuse(error.email_addresses, error.error);
+  } catch (error) {
+    if (!(error instanceof MailchimpApiError)) throw error;
+    // 404: the tag was deleted since it was listed, so it is off everyone.
+    if (error.status !== 404) refuse(call.emails, `${error.title}: ${error.detail}`);
+  }
+  return refused;
+}
+
+/** The emails to take each tag off, each email once per tag. */
+function emailsByTag(removals: TagRemoval[]): Map<string, string[]> {
+  const byTag = new Map<string, Map<string, string>>();
+  for (const { email, tags } of removals) {
+    for (const tag of tags) {
+      const emails = byTag.get(tag) ?? new Map<string, string>();
+      emails.set(normalizeEmail(email), email);
+      byTag.set(tag, emails);
+    }
+  }
+  return new Map([...byTag].map(([tag, emails]) => [tag, [...emails.values()]]));
+}
+
+function chunks<T>(items: T[]): T[][] {
+  return Array.from({ length: Math.ceil(items.length / SEGMENT_BATCH_LIMIT) }, (_, i) => items.slice(i * SEGMENT_BATCH_LIMIT, (i + 1) * SEGMENT_BATCH_LIMIT));
+}
