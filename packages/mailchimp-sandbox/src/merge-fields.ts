@@ -42,7 +42,11 @@ export function buildMergeField(seed: SeedMergeField, mergeId: number): MergeFie
   };
 }
 
-/** Cuts a string to at most `maxBytes` of UTF-8 without splitting a character. */
+/**
+ * Cuts a string to at most `maxBytes` of UTF-8, as Mailchimp does to text values. Where Mailchimp cuts inside
+ * a multi-byte character is undocumented: this keeps the last whole code point that fits, which can split a
+ * grapheme cluster (a flag, an emoji sequence) as a byte limit would.
+ */
 export function truncateToBytes(value: string, maxBytes: number): string {
   if (Buffer.byteLength(value, 'utf8') <= maxBytes) return value;
   let bytes = 0;

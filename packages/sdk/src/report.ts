@@ -20,7 +20,7 @@ export interface AudienceReport {
   failed: number;
   /** The first failures with the external system's reason (capped; `failed` holds the full count). */
   failures: RecordFailure[];
-  /** Values cut to the 255-character limit. */
+  /** Values cut to Mailchimp's limits: merge fields to 255 bytes, tag names to 100 characters. */
   truncated: number;
   /** Merge fields the audience lacks (export), and those created for it. */
   missingFields?: string[];

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import {
   buildMemberPayload,
-  MAX_FIELD_LENGTH,
+  MAX_FIELD_BYTES,
+  MAX_TAG_LENGTH,
   payloadHash,
+  truncateTag,
   truncateText,
   type ExportGoal,
   type ExportMapping,
@@ -11,9 +13,11 @@ import {
   type Profile,
 } from '@cdp/sdk';
 
-const EMOJI = '😀'; // one code point, two UTF-16 units
-const E_COMPOSED = '\u00e9'; // é, one code point
-const E_DECOMPOSED = 'e\u0301'; // é as e + combining acute: two code points
+const EMOJI = '😀'; // one code point, two UTF-16 units, 4 bytes
+const E_COMPOSED = '\u00e9'; // é, one code point, 2 bytes
+const E_DECOMPOSED = 'e\u0301'; // é as e + combining acute: two code points, 3 bytes
+const FLAG = '🇫🇷'; // two regional-indicator code points, 8 bytes
+const FAMILY = '👩\u200d👩\u200d👧'; // three emoji joined by ZWJ: one grapheme cluster, 8 UTF-16 units, 18 bytes
 
 const profile: Profile = {
   id: 'profile-42',
@@ -35,54 +39,70 @@ function fieldsOf(mappings: ExportMapping[], from: Profile = profile): Record<st
   return buildMemberPayload(from, { mappings }, 'ada@example.com').payload.mergeFields;
 }
 
+const graphemeSegmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+const graphemesOf = (text: string): string[] => Array.from(graphemeSegmenter.segment(text), ({ segment }) => segment);
+const bytesOf = (text: string): number => Buffer.byteLength(text, 'utf8');
+
 describe('truncateText', () => {
-  it('keeps text at or under the limit', () => {
-    expect(truncateText('a'.repeat(254))).toEqual({ value: 'a'.repeat(254), truncated: false });
+  it('keeps text of at most 255 bytes', () => {
+    expect(MAX_FIELD_BYTES).toBe(255);
     expect(truncateText('a'.repeat(255))).toEqual({ value: 'a'.repeat(255), truncated: false });
+    expect(truncateText(E_COMPOSED.repeat(127))).toEqual({ value: E_COMPOSED.repeat(127), truncated: false }); // 254 bytes
+    expect(truncateText(EMOJI.repeat(63))).toEqual({ value: EMOJI.repeat(63), truncated: false }); // 252 bytes
   });
 
-  it('cuts text over the limit to 255 characters', () => {
+  it('cuts ASCII text to 255 characters', () => {
     expect(truncateText('a'.repeat(256))).toEqual({ value: 'a'.repeat(255), truncated: true });
-    expect(MAX_FIELD_LENGTH).toBe(255);
   });
 
-  it.each([254, 255])('counts an emoji as one character: %d emoji are not cut', (count) => {
-    const text = EMOJI.repeat(count);
-    expect(text.length).toBe(count * 2);
-    expect(truncateText(text)).toEqual({ value: text, truncated: false });
+  it('counts bytes, not characters: 128 é are 256 bytes', () => {
+    expect(truncateText(E_COMPOSED.repeat(128))).toEqual({ value: E_COMPOSED.repeat(127), truncated: true });
+    expect(truncateText(EMOJI.repeat(64))).toEqual({ value: EMOJI.repeat(63), truncated: true });
   });
 
-  it('cuts 256 emoji to 255 whole emoji', () => {
-    const result = truncateText(EMOJI.repeat(256));
-    expect(result).toEqual({ value: EMOJI.repeat(255), truncated: true });
+  it.each([
+    ['a surrogate pair', `${'a'.repeat(253)}${EMOJI}`],
+    ['a flag (two regional indicators)', `${'a'.repeat(250)}${FLAG}`],
+    ['an emoji ZWJ sequence', `${'a'.repeat(240)}${FAMILY}`],
+    ['a letter and its combining accent', `${'a'.repeat(254)}${E_DECOMPOSED}`],
+    ['a CJK character', `${'a'.repeat(253)}東`],
+    ['CR LF', `${'a'.repeat(254)}\r\n`],
+  ])('never splits %s straddling byte 255', (_what, text) => {
+    const kept = text.slice(0, text.lastIndexOf('a') + 1);
+    expect(truncateText(`${text}tail`)).toEqual({ value: kept, truncated: true });
   });
 
-  it('never splits a surrogate pair straddling the cut', () => {
-    // 254 ASCII characters, then an emoji whose two UTF-16 units sit at positions 254 and 255.
-    const text = `${'a'.repeat(254)}${EMOJI}tail`;
-    const result = truncateText(text);
-    expect(result.truncated).toBe(true);
-    expect(result.value).toBe(`${'a'.repeat(254)}${EMOJI}`);
-    expect(result.value.length).toBe(256);
-    expect(result.value).not.toMatch(/[\uD800-\uDBFF]$/);
+  it('keeps the longest prefix of whole grapheme clusters that fits, for every limit', () => {
+    // Two flags in a row pair their regional indicators from the first; a lone surrogate is 3 bytes (U+FFFD).
+    const text = `Zoë Å 東京 ${FLAG}${FLAG}${FAMILY} e\u0301!\r\n${EMOJI}\ud800${EMOJI}`;
+    const clusters = graphemesOf(text);
+    for (let max = 0; max <= bytesOf(text); max++) {
+      const { value } = truncateText(text, max);
+      const count = graphemesOf(value).length;
+      expect(value).toBe(clusters.slice(0, count).join(''));
+      expect(bytesOf(value)).toBeLessThanOrEqual(max);
+      if (count < clusters.length) expect(bytesOf(value + clusters[count])).toBeGreaterThan(max);
+    }
   });
 
-  it('counts a composed é as one character', () => {
-    expect(truncateText(E_COMPOSED.repeat(255))).toEqual({ value: E_COMPOSED.repeat(255), truncated: false });
-    expect(truncateText(E_COMPOSED.repeat(256))).toEqual({ value: E_COMPOSED.repeat(255), truncated: true });
-  });
-
-  it('counts a decomposed é as two code points, as Mailchimp receives them', () => {
-    const text = E_DECOMPOSED.repeat(128); // 256 code points
-    const result = truncateText(text);
-    expect(result.truncated).toBe(true);
-    expect(Array.from(result.value)).toHaveLength(255);
-    expect(result.value).toBe(`${E_DECOMPOSED.repeat(127)}e`);
-  });
-
-  it('takes another limit', () => {
-    expect(truncateText(`ab${EMOJI}cd`, 3)).toEqual({ value: `ab${EMOJI}`, truncated: true });
+  it('gives an empty value when the first cluster alone is over the limit', () => {
+    expect(truncateText(`${FAMILY}a`, 17)).toEqual({ value: '', truncated: true });
     expect(truncateText('', 0)).toEqual({ value: '', truncated: false });
+  });
+});
+
+describe('truncateTag', () => {
+  it('keeps names of at most 100 UTF-16 units', () => {
+    expect(MAX_TAG_LENGTH).toBe(100);
+    expect(truncateTag('t'.repeat(100))).toEqual({ value: 't'.repeat(100), truncated: false });
+    expect(truncateTag(EMOJI.repeat(50))).toEqual({ value: EMOJI.repeat(50), truncated: false });
+  });
+
+  it('cuts longer names to 100 units at a grapheme boundary', () => {
+    expect(truncateTag('t'.repeat(101))).toEqual({ value: 't'.repeat(100), truncated: true });
+    expect(truncateTag(EMOJI.repeat(51))).toEqual({ value: EMOJI.repeat(50), truncated: true });
+    expect(truncateTag(`${'t'.repeat(97)}${FLAG}`)).toEqual({ value: 't'.repeat(97), truncated: true });
+    expect(truncateTag(`${'t'.repeat(95)}${FAMILY}`)).toEqual({ value: 't'.repeat(95), truncated: true });
   });
 });
 
@@ -167,19 +187,22 @@ describe('buildMemberPayload', () => {
     ).toEqual({ SEGMENTS: '', STAGES: '', SEEN: '' });
   });
 
-  it('truncates merge-field values to 255 characters and counts each cut value', () => {
-    const long: Profile = { ...profile, properties: { bio: [EMOJI.repeat(300)], exact: ['x'.repeat(255)] } };
+  it('truncates merge-field values to 255 bytes and counts each cut value', () => {
+    const long: Profile = { ...profile, properties: { bio: [EMOJI.repeat(300)], exact: ['x'.repeat(255)], accents: [E_COMPOSED.repeat(200)] } };
     const goal: Goal = {
       mappings: [
         { source: 'property', property: 'bio', to: 'BIO' },
         { source: 'property', property: 'exact', to: 'EXACT' },
+        { source: 'property', property: 'accents', to: 'ACCENTS' },
         { source: 'text', text: 'y'.repeat(256), to: 'STATIC' },
       ],
     };
     const { payload, truncated } = buildMemberPayload(long, goal, 'ada@example.com');
-    expect(truncated).toBe(2);
-    expect(payload.mergeFields.BIO).toBe(EMOJI.repeat(255));
+    expect(truncated).toBe(3);
+    expect(payload.mergeFields.BIO).toBe(EMOJI.repeat(63));
     expect(payload.mergeFields.EXACT).toBe('x'.repeat(255));
+    // 200 characters, but 400 bytes.
+    expect(payload.mergeFields.ACCENTS).toBe(E_COMPOSED.repeat(127));
     expect(payload.mergeFields.STATIC).toBe('y'.repeat(255));
   });
 
@@ -210,11 +233,11 @@ describe('buildMemberPayload', () => {
       expect(tagsOf(undefined)).toEqual([]);
     });
 
-    it('cuts tag names to 100 characters without counting them as truncated fields', () => {
+    it('cuts tag names to 100 UTF-16 units at a grapheme boundary and counts each cut name', () => {
       const longName = `${'s'.repeat(99)}${EMOJI}${'t'.repeat(10)}`;
-      const result = buildMemberPayload({ ...profile, segments: [longName] }, { mappings: [], segmentTags: 'all' }, 'a@b.co');
-      expect(result.payload.tags).toEqual([`${'s'.repeat(99)}${EMOJI}`]);
-      expect(result.truncated).toBe(0);
+      const result = buildMemberPayload({ ...profile, segments: [longName, 'u'.repeat(120), 'vip'] }, { mappings: [], segmentTags: 'all' }, 'a@b.co');
+      expect(result.payload.tags).toEqual(['s'.repeat(99), 'u'.repeat(100), 'vip']);
+      expect(result.truncated).toBe(2);
     });
 
     it('sends a tag once when two segments are renamed alike', () => {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { periodKey, type Connector, type ExportGoal, type Profile } from '@cdp/sdk';
+import { periodKey, type Connector, type ExportGoal, type MemberPayload, type Profile } from '@cdp/sdk';
 import { mongoFromEnvironment, type EmbeddedMongo } from '@cdp/store-mongodb';
 import { createMailchimpConnector } from '../../src/index.js';
 import { API_KEY, audienceReport, profile, World, type WorldOptions } from './world.js';
@@ -138,7 +138,7 @@ describe('export goal: merge fields and tags', () => {
     expect([...member.tags].sort()).toEqual(['newsletter', 'vip']);
   });
 
-  it('truncates values over 255 characters and counts them', async () => {
+  it('truncates values over 255 bytes and counts them', async () => {
     const long = `${'é'.repeat(250)}${'😀'.repeat(10)}`;
     const w = await start([profile('p1', 'ann@example.com', { properties: { email: ['ann@example.com'], bio: [long] } })], exportGoal({
       mappings: [{ source: 'property', property: 'bio', to: 'BIO' }],
@@ -148,10 +148,50 @@ describe('export goal: merge fields and tags', () => {
     const member = w.member('news1', 'ann@example.com')!;
     const sent = (await w.stores.state.getSent('e2e', 'to-newsletter', 'news1', [member.id])).get(member.id)!;
     const bio = (sent.payload as { mergeFields: Record<string, string> }).mergeFields.BIO;
-    // 250 'é' and 5 whole emoji: 255 characters, no surrogate pair split.
-    expect(bio).toBe(`${'é'.repeat(250)}${'😀'.repeat(5)}`);
-    // Mailchimp itself keeps at most 255 bytes of a text field: what it holds is a prefix of what was sent.
-    expect(bio.startsWith(String(member.merge_fields.BIO))).toBe(true);
+    // 127 'é' are 254 bytes: one more would pass Mailchimp's 255.
+    expect(bio).toBe('é'.repeat(127));
+    expect(member.merge_fields.BIO).toBe(bio);
+  });
+
+  it('cuts merge fields to 255 bytes and tags to 100 units at grapheme boundaries: Mailchimp keeps what was sent', async () => {
+    // 242 bytes of ASCII, accented letters and CJK, then a grapheme cluster straddling byte 255.
+    const head = 'Zoë Ålander, 東京 '.repeat(11);
+    const kept = {
+      FNAME: `${head}Paris, ü`, // 🇫🇷 at bytes 251–258
+      LNAME: `${head}family `, // 👩‍👩‍👧 at bytes 249–266
+      CITY: `${head}Montréal, N`, // e + combining acute at bytes 254–256
+      BIO: `${head}Kyōto, 大`, // 阪 at bytes 253–255
+    };
+    // Over 400 bytes each, yet under 255 code points.
+    const tail = ` ${'東京大阪'.repeat(14)}`;
+    const values = { FNAME: `${kept.FNAME}🇫🇷${tail}`, LNAME: `${kept.LNAME}👩‍👩‍👧${tail}`, CITY: `${kept.CITY}e\u0301e${tail}`, BIO: `${kept.BIO}阪${tail}` };
+    const keptTag = `${'Fans 東京 '.repeat(11)}Fans 🇫🇷`; // 97 UTF-16 units, then 👩‍👩‍👧 at units 97–104
+    const w = await start(
+      [
+        profile('p1', 'ann@example.com', {
+          properties: { email: ['ann@example.com'], firstName: [values.FNAME], lastName: [values.LNAME], city: [values.CITY], bio: [values.BIO] },
+          segments: ['newsletter', `${keptTag}👩‍👩‍👧 club`],
+        }),
+      ],
+      exportGoal({
+        mappings: [
+          { source: 'property', property: 'firstName', to: 'FNAME' },
+          { source: 'property', property: 'lastName', to: 'LNAME' },
+          { source: 'property', property: 'city', to: 'CITY' },
+          { source: 'property', property: 'bio', to: 'BIO' },
+        ],
+        segmentTags: 'all',
+      }),
+    );
+    const report = await w.run();
+    expect(audienceReport(report)).toMatchObject({ created: 1, failed: 0, truncated: 5 });
+    const member = w.member('news1', 'ann@example.com')!;
+    const sent = (await w.stores.state.getSent('e2e', 'to-newsletter', 'news1', [member.id])).get(member.id)!.payload as MemberPayload;
+    expect(sent.mergeFields).toEqual(kept);
+    for (const value of Object.values(sent.mergeFields)) expect(Buffer.byteLength(value)).toBeLessThanOrEqual(255);
+    expect(member.merge_fields).toMatchObject(sent.mergeFields);
+    expect([...sent.tags].sort()).toEqual([keptTag, 'newsletter']);
+    expect([...member.tags].sort()).toEqual([keptTag, 'newsletter']);
   });
 
   it('reports missing merge fields and creates them when the goal says so', async () => {

@@ -5,27 +5,76 @@ import { normalizeEmail, subscriberHash } from '../identifiers.js';
 import type { Profile, PropertyValue } from '../profile.js';
 import { propertyValues } from './properties.js';
 
-/** Longest merge-field value, in characters (Mailchimp truncates text fields there). */
-export const MAX_FIELD_LENGTH = 255;
-/** Longest Mailchimp tag name. */
+/** Longest text merge-field value, in bytes of UTF-8: Mailchimp truncates text fields there. */
+export const MAX_FIELD_BYTES = 255;
+/**
+ * Longest tag name, in UTF-16 units. Mailchimp allows 100 characters: 100 units are at most 100 characters
+ * however they are counted, and the sandbox counts units.
+ */
 export const MAX_TAG_LENGTH = 100;
 const DEFAULT_SEPARATOR = ', ';
 
+export interface Truncation {
+  value: string;
+  truncated: boolean;
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
 /**
- * Cuts `value` to `max` characters counted as code points, so a surrogate pair (an emoji) counts as one and
- * is never split.
+ * Cuts `value` to at most `maxBytes` of UTF-8, never inside a grapheme cluster (a flag, an emoji sequence,
+ * a letter and its accents), so Mailchimp keeps exactly what is sent.
  */
-export function truncateText(value: string, max: number = MAX_FIELD_LENGTH): { value: string; truncated: boolean } {
-  // A string's UTF-16 length is never below its code-point count: the short case needs no scan.
-  if (value.length <= max) return { value, truncated: false };
-  const codePoints = Array.from(value);
-  if (codePoints.length <= max) return { value, truncated: false };
-  return { value: codePoints.slice(0, max).join(''), truncated: true };
+export function truncateText(value: string, maxBytes: number = MAX_FIELD_BYTES): Truncation {
+  // A UTF-16 unit takes at most 3 bytes of UTF-8 (a surrogate pair 4 for 2): short text needs no count.
+  if (value.length * 3 <= maxBytes) return { value, truncated: false };
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes <= maxBytes) return { value, truncated: false };
+  // Only ASCII text has one byte per unit: it is cut by position, without a segmenter.
+  const cut = bytes === value.length ? asciiPrefix(value, maxBytes) : graphemePrefix(value, utf8PrefixLength(value, maxBytes));
+  return { value: cut, truncated: true };
+}
+
+/** Cuts a tag name to MAX_TAG_LENGTH UTF-16 units, never inside a grapheme cluster. */
+export function truncateTag(name: string): Truncation {
+  if (name.length <= MAX_TAG_LENGTH) return { value: name, truncated: false };
+  return { value: graphemePrefix(name, MAX_TAG_LENGTH), truncated: true };
+}
+
+/** The first `length` characters of ASCII text, never splitting CR LF, its only cluster of two characters. */
+function asciiPrefix(text: string, length: number): string {
+  const splitsCrLf = text.charCodeAt(length - 1) === 0x0d && text.charCodeAt(length) === 0x0a;
+  return text.slice(0, splitsCrLf ? length - 1 : length);
+}
+
+/** `text` up to unit `end`, or up to the start of the grapheme cluster `end` falls inside. */
+function graphemePrefix(text: string, end: number): string {
+  // One lookup around the cut instead of a walk through every cluster before it.
+  const cluster = graphemes.segment(text).containing(end);
+  return text.slice(0, cluster && cluster.index < end ? cluster.index : end);
+}
+
+/** The UTF-16 length of the longest run of whole code points from the start of `text` within `maxBytes` of UTF-8. */
+function utf8PrefixLength(text: string, maxBytes: number): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const pair = code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1));
+    // A lone surrogate goes out as U+FFFD, 3 bytes, as Buffer encodes it.
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : pair ? 4 : 3;
+    if (bytes > maxBytes) return i;
+    if (pair) i += 1;
+  }
+  return text.length;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
 }
 
 /**
  * The member a profile becomes for an export goal. `truncated` counts the merge-field values cut to
- * MAX_FIELD_LENGTH; tags are cut to MAX_TAG_LENGTH without being counted.
+ * MAX_FIELD_BYTES and the tag names cut to MAX_TAG_LENGTH.
  */
 export function buildMemberPayload(
   profile: Profile,
@@ -39,13 +88,14 @@ export function buildMemberPayload(
     mergeFields[mapping.to] = cut.value;
     if (cut.truncated) truncated += 1;
   }
+  const tags = segmentTags(profile, goal.segmentTags);
   const payload: MemberPayload = {
     memberId: subscriberHash(email),
     email: normalizeEmail(email),
     mergeFields,
-    tags: segmentTags(profile, goal.segmentTags),
+    tags: tags.names,
   };
-  return { payload, truncated };
+  return { payload, truncated: truncated + tags.truncated };
 }
 
 function mergeFieldValue(profile: Profile, mapping: ExportMapping): string {
@@ -91,13 +141,19 @@ function selectSegments(segments: string[], selection?: SegmentSelection): strin
   return [...new Set(names)];
 }
 
-function segmentTags(profile: Profile, tags: ExportGoal['segmentTags']): string[] {
-  if (!tags) return [];
-  // Unique after cutting: two long names may share their first MAX_TAG_LENGTH characters.
+/** The profile's segments as tag names, and how many of them were cut. */
+function segmentTags(profile: Profile, tags: ExportGoal['segmentTags']): { names: string[]; truncated: number } {
+  if (!tags) return { names: [], truncated: 0 };
+  // Unique after cutting: two long names may share their first MAX_TAG_LENGTH units.
   const names = tags === 'all' ? profile.segments : selectSegments(profile.segments, tags);
   const unique = new Set<string>();
-  for (const name of names) unique.add(truncateText(name, MAX_TAG_LENGTH).value);
-  return [...unique];
+  let truncated = 0;
+  for (const name of names) {
+    const cut = truncateTag(name);
+    unique.add(cut.value);
+    if (cut.truncated) truncated += 1;
+  }
+  return { names: [...unique], truncated };
 }
 
 /**
