@@ -1,18 +1,23 @@
 import {
   assertValidConnection,
   CdpError,
+  CONNECTION_SCHEMA_ID,
+  InvalidConfigError,
+  recordRefusedRun,
   runConnection,
+  schemaRegistry,
   type Catalog,
   type Clock,
   type Connection,
   type Connector,
   type Logger,
+  type NotificationTarget,
   type Notifier,
   type ProfileStore,
   type RunOptions,
   type RunQuery,
   type RunReport,
-  type RunTrigger,
+  type RunRequest,
   type StateStore,
 } from '@cdp/sdk';
 import { randomUUID } from 'node:crypto';
@@ -24,12 +29,18 @@ import { TOKENS } from './tokens.js';
 /** This process's identity in run locks: several workers and CLIs can tell each other apart. */
 const PROCESS_OWNER = `${process.pid}-${randomUUID().slice(0, 8)}`;
 
+/** `trigger` defaults to manual; `leaseMs` and `signal` are the run request's (`RunRequest`). */
+export type RunNowOptions = RunOptions & Partial<Pick<RunRequest, 'trigger' | 'leaseMs' | 'signal'>>;
+
 /**
  * The one entry point for runs: Run now, scheduled runs, dry runs (`cdp test`) and history all go through it,
  * so they share one engine, one lock and one history.
  */
 @injectable()
 export class RunService {
+  /** Why `validConnections` last refused each connection, so that each change is reported once. */
+  private reportedRefusals = new Map<string, string>();
+
   constructor(
     @inject(TOKENS.ProfileStore) private readonly profiles: ProfileStore,
     @inject(TOKENS.StateStore) private readonly state: StateStore,
@@ -44,17 +55,26 @@ export class RunService {
 
   /**
    * Runs a connection now; refused with AlreadyRunningError while another run holds its lock. `leaseMs` is the
-   * lock's lease (default one minute): how soon a crashed run's lock frees itself.
+   * lock's lease (default one minute): how soon a crashed run's lock frees itself. Aborting `signal` interrupts
+   * the run between batches. A config that no longer validates is recorded as a refused run and notified, then
+   * thrown (InvalidConfigError).
    */
-  async runNow(connectionId: string, options: RunOptions & { trigger?: RunTrigger; leaseMs?: number } = {}): Promise<RunReport> {
-    const connection = await this.connection(connectionId);
-    const report = await runConnection(connection, this.dependencies(connection), {
+  async runNow(connectionId: string, options: RunNowOptions = {}): Promise<RunReport> {
+    const trigger = options.trigger ?? 'manual';
+    const raw = await this.rawConnection(connectionId);
+    let connection: Connection;
+    try {
+      connection = await this.validate(raw);
+    } catch (error) {
+      // A dry run records nothing, not even its refusal.
+      if (error instanceof InvalidConfigError && !options.dryRun) await recordRefusedRun(refusedConnection(connectionId, raw), this.dependencies(), trigger, error);
+      throw error;
+    }
+    return runConnection(connection, { ...this.dependencies(), connector: this.connector(connection) }, {
       ...options,
-      trigger: options.trigger ?? 'manual',
+      trigger,
       owner: `${PROCESS_OWNER}-${randomUUID().slice(0, 8)}`,
     });
-    if (!report.dryRun) await this.notifier.notify(connection, report);
-    return report;
   }
 
   /** The dry run: what a run would do, writing nothing. */
@@ -68,36 +88,87 @@ export class RunService {
 
   /** The connection's config, validated against the schemas, the catalog and the connectors. */
   async connection(connectionId: string): Promise<Connection> {
-    const raw = await this.connections.get(connectionId);
-    if (raw === undefined) throw new CdpError('unknown_connection', `no connection with id "${connectionId}"`);
-    return assertValidConnection(raw, { catalog: this.catalog, connectors: this.connectors, now: this.clock.now() });
+    return this.validate(await this.rawConnection(connectionId));
   }
 
-  /** Every connection config that passes validation (the scheduler's view); refused ones are logged. */
+  /**
+   * Every connection config that passes validation (the scheduler's view). A config refused for the first time,
+   * or for another reason than before, is logged and recorded as a refused scheduled run (and notified), unless
+   * the newest run in its history already is that refusal (another worker recorded it).
+   */
   async validConnections(): Promise<Connection[]> {
     const valid: Connection[] = [];
+    const refusals = new Map<string, string>();
     for (const raw of await this.connections.list()) {
       const id = (raw as { id?: string }).id ?? '?';
       try {
-        valid.push(await this.connection(id));
+        valid.push(await this.validate(raw));
       } catch (error) {
-        this.logger.log('error', 'connection refused', { connectionId: id, error: error instanceof Error ? error.message : String(error) });
+        if (!(error instanceof InvalidConfigError)) {
+          this.logger.log('error', 'connection could not be validated', { connectionId: id, error: describe(error) });
+          continue;
+        }
+        refusals.set(id, error.message);
+        if (this.reportedRefusals.get(id) !== error.message) await this.reportRefusal(id, raw, error);
       }
     }
+    this.reportedRefusals = refusals;
     return valid;
   }
 
-  private dependencies(connection: Connection) {
+  private async reportRefusal(connectionId: string, raw: unknown, refusal: InvalidConfigError): Promise<void> {
+    this.logger.log('error', 'connection refused: not scheduled until its config validates', { connectionId, error: refusal.message });
+    const [newest] = await this.state.listRuns({ connectionId, limit: 1 });
+    if (newest?.status === 'refused' && newest.error === refusal.message) return;
+    await recordRefusedRun(refusedConnection(connectionId, raw), this.dependencies(), 'schedule', refusal);
+  }
+
+  private async rawConnection(connectionId: string): Promise<unknown> {
+    const raw = await this.connections.get(connectionId);
+    if (raw === undefined) throw new CdpError('unknown_connection', `no connection with id "${connectionId}"`);
+    return raw;
+  }
+
+  private validate(raw: unknown): Promise<Connection> {
+    return assertValidConnection(raw, { catalog: this.catalog, connectors: this.connectors, now: this.clock.now() });
+  }
+
+  private connector(connection: Connection): Connector {
     const connector = this.connectors.find((c) => c.id === connection.connector);
     if (!connector) throw new CdpError('unknown_connector', `no connector "${connection.connector}" is registered`);
+    return connector;
+  }
+
+  private dependencies() {
     return {
-      connector,
       profiles: this.profiles,
       state: this.state,
       catalog: this.catalog,
       clock: this.clock,
       logger: this.logger,
+      notifier: this.notifier,
       secret: (ref: { env: string }) => this.secrets.secret(ref),
     };
   }
+}
+
+/**
+ * What a config refused before it could be read as a connection is recorded and notified as: the id asked for,
+ * no goals, and its notification targets only if they pass their schema. Nothing else of it is trusted.
+ */
+function refusedConnection(connectionId: string, raw: unknown): Connection {
+  return { id: connectionId, name: connectionId, connector: '', enabled: false, objectives: [], auth: {}, goals: [], notify: notificationTargets(raw) };
+}
+
+const NOTIFY_SCHEMA = `${CONNECTION_SCHEMA_ID}#/properties/notify`;
+
+function notificationTargets(raw: unknown): NotificationTarget[] {
+  const notify = (raw as { notify?: unknown } | null)?.notify;
+  if (notify === undefined) return [];
+  const checked = schemaRegistry().validate(NOTIFY_SCHEMA, notify);
+  return checked.errors.length === 0 ? (checked.value as NotificationTarget[]) : [];
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

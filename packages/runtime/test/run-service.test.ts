@@ -142,8 +142,35 @@ describe('RunService', () => {
     await state.saveRun(killed);
     const report = await service.runNow('news');
     const runs = await service.history({ connectionId: 'news' });
-    expect(runs.map((run) => [run.runId, run.status])).toEqual([[report.runId, 'succeeded'], ['killed-run', 'failed']]);
-    expect(runs[1].error).toMatch(/interrupted/);
+    expect(runs.map((run) => [run.runId, run.status])).toEqual([[report.runId, 'succeeded'], ['killed-run', 'interrupted']]);
+    expect(runs[1].error).toBe('the process ended before the run finished');
+  });
+
+  it('an interrupted run finishes the batch call in flight, records it, is saved as interrupted and notified, and frees the lock', async () => {
+    const { service, sandbox, state, hook } = await setup({
+      config: (sb, h) => connection(sb, { notify: [{ type: 'webhook', url: h.url, on: 'failure' }] }),
+    });
+    sandbox.admin.setFaults({ latencyMs: 400 });
+    const interruption = new AbortController();
+    const running = service.runNow('news', { signal: interruption.signal });
+    // Interrupted while the batch call is at Mailchimp.
+    while (!sandbox.admin.counters().byRoute['POST /3.0/lists/{list_id}']) await new Promise((resolve) => setTimeout(resolve, 20));
+    interruption.abort();
+    const report = await running;
+
+    expect(report).toMatchObject({ status: 'interrupted', error: expect.stringContaining('interrupted') });
+    expect(report.goals[0]).toMatchObject({ status: 'failed', error: 'the run was interrupted; stopped before writing more' });
+    expect(report.goals[0].audiences[0]).toMatchObject({ created: 5 });
+    expect(await state.getWatermark('news', 'export')).toBeUndefined();
+    const [saved] = await service.history({ connectionId: 'news', limit: 1 });
+    expect(saved).toMatchObject({ runId: report.runId, status: 'interrupted' });
+    expect(hook.bodies).toEqual([expect.objectContaining({ runId: report.runId, status: 'interrupted' })]);
+
+    // The lock is free and the batch was recorded: the next run starts at once and finds nothing to send.
+    sandbox.admin.setFaults({});
+    const next = await service.runNow('news');
+    expect(next.status).toBe('succeeded');
+    expect(next.goals[0].audiences[0]).toMatchObject({ created: 0, unchanged: 5 });
   });
 
   it('a run that loses its lock to another run stops before removing members or moving the watermark', async () => {
@@ -183,12 +210,30 @@ describe('RunService', () => {
     expect(await state.getWatermark('news', 'export')).toEqual(watermark);
   });
 
-  it('refuses an invalid config before reading or writing anything', async () => {
-    const { service, sandbox, state } = await setup({
-      config: (sb) => connection(sb, { objectives: ['not-in-catalog'] }),
+  it('refuses a config that no longer validates: nothing read or written, the refusal recorded and notified', async () => {
+    const { service, sandbox, state, hook } = await setup({
+      config: (sb, h) => connection(sb, { objectives: ['not-in-catalog'], notify: [{ type: 'webhook', url: h.url, on: 'failure' }] }),
+    });
+    await expect(service.runNow('news', { trigger: 'schedule' })).rejects.toThrow(InvalidConfigError);
+    expect(sandbox.admin.counters().total).toBe(0);
+    const runs = await state.listRuns({ connectionId: 'news' });
+    expect(runs).toEqual([expect.objectContaining({ connectionId: 'news', trigger: 'schedule', status: 'refused', error: expect.stringContaining('/objectives/0') })]);
+    expect(hook.bodies).toEqual([expect.objectContaining({ connectionId: 'news', runId: runs[0].runId, status: 'refused', error: runs[0].error })]);
+  });
+
+  it('records a config refused before it can be read at all under the id asked for', async () => {
+    const { service, state, hook } = await setup({
+      config: (_sb, h) => ({ id: 'news', goals: 'none', notify: [{ type: 'webhook', url: h.url, on: 'failure' }] }),
     });
     await expect(service.runNow('news')).rejects.toThrow(InvalidConfigError);
-    expect(sandbox.admin.counters().total).toBe(0);
+    const runs = await state.listRuns({ connectionId: 'news' });
+    expect(runs).toEqual([expect.objectContaining({ trigger: 'manual', status: 'refused', error: expect.stringContaining('/goals') })]);
+    expect(hook.bodies).toEqual([expect.objectContaining({ connectionId: 'news', status: 'refused' })]);
+  });
+
+  it('a dry run of a refused config records nothing', async () => {
+    const { service, state } = await setup({ config: (sb) => connection(sb, { objectives: ['not-in-catalog'] }) });
+    await expect(service.test('news')).rejects.toThrow(InvalidConfigError);
     expect(await state.listRuns({ connectionId: 'news' })).toEqual([]);
   });
 
@@ -203,18 +248,21 @@ describe('RunService', () => {
     expect(await state.getWatermark('news', 'export')).toBeUndefined();
   });
 
-  it('refuses a config naming an audience the account lacks, before anything is written', async () => {
-    const { service, sandbox, state } = await setup({
-      config: (sb) =>
+  it('refuses a config naming an audience the account lacks, before anything is written; the refusal is recorded and notified', async () => {
+    const { service, sandbox, state, hook } = await setup({
+      config: (sb, h) =>
         connection(sb, {
           goals: [{ id: 'export', kind: 'export', segment: 'newsletter', audiences: ['L1', 'NOPE'], identifier: 'email', mappings: [] }],
+          notify: [{ type: 'webhook', url: h.url, on: 'failure' }],
         }),
     });
     const refused = await service.runNow('news').catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(InvalidConfigError);
     expect((refused as InvalidConfigError).problems).toEqual([{ pointer: '/goals/0/audiences/1', message: 'unknown audience "NOPE": the account has none with this id' }]);
     expect(sandbox.admin.counters().writes).toBe(0);
-    expect(await state.listRuns({ connectionId: 'news' })).toEqual([]);
+    const runs = await state.listRuns({ connectionId: 'news' });
+    expect(runs).toEqual([expect.objectContaining({ status: 'refused', goals: [], error: expect.stringContaining('unknown audience "NOPE"') })]);
+    expect(hook.bodies).toEqual([expect.objectContaining({ runId: runs[0].runId, status: 'refused', error: runs[0].error })]);
     expect((await state.acquireLock('news', 'next', 1_000)).acquired).toBe(true);
   });
 

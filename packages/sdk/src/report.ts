@@ -43,7 +43,11 @@ export interface GoalReport {
   durationMs: number;
 }
 
-export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed';
+/**
+ * `refused`: the config no longer validates (or names an audience the account lacks), nothing ran;
+ * `interrupted`: the run was stopped before it finished (Ctrl-C, shutdown, or its process ended).
+ */
+export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'refused' | 'interrupted';
 export type RunTrigger = 'manual' | 'schedule';
 
 export interface RunReport {

@@ -48,13 +48,28 @@ export interface GoalContext {
   clock: Clock;
   logger: Logger;
   options: RunOptions;
-  /** Aborted when the run lost its lock; goals stop between batches. */
+  /** Aborted, with a `StopCause` as its reason, when the run must stop; goals stop between batches. */
   signal: AbortSignal;
 }
 
-/** Stops a goal whose run lost its lock, before its next read or write. */
+/** Why a run stops before its end: its caller interrupted it (Ctrl-C, shutdown), or another run took its lock. */
+export type StopCause = 'interrupted' | 'lock_lost';
+
+const STOP_CAUSES: Record<StopCause, string> = {
+  interrupted: 'the run was interrupted',
+  lock_lost: 'the run lost its lock to another run',
+};
+
+/** Throws, with the cause as its code, when the run was told to stop; `consequence` says what was left undone. */
+export function throwIfStopped(signal: AbortSignal, consequence: string): void {
+  if (!signal.aborted) return;
+  const cause = signal.reason as StopCause;
+  throw new CdpError(cause, `${STOP_CAUSES[cause]}; ${consequence}`);
+}
+
+/** Stops a goal whose run was interrupted or lost its lock, before its next read or write. */
 export function throwIfLockLost(ctx: GoalContext): void {
-  if (ctx.signal.aborted) throw new CdpError('lock_lost', 'the run lost its lock to another run; stopped before writing more');
+  throwIfStopped(ctx.signal, 'stopped before writing more');
 }
 
 /** What a goal run produced: its audience reports, and the error that stopped it, if any. */

@@ -4,11 +4,11 @@ import type { AudienceInfo, ConnectContext, Connector, ConnectorSession } from '
 import { AlreadyRunningError, CdpError, InvalidConfigError, type ConfigProblem } from '../errors.js';
 import type { Catalog } from '../ports/catalog.js';
 import type { ProfileStore } from '../ports/profile-store.js';
-import type { Clock, Logger } from '../ports/runtime-services.js';
+import type { Clock, Logger, Notifier } from '../ports/runtime-services.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { GoalReport, RunReport, RunStatus, RunTrigger } from '../report.js';
 import { runExportGoal } from './export-goal.js';
-import type { GoalContext, GoalOutcome, RunOptions } from './goal-context.js';
+import { throwIfStopped, type GoalContext, type GoalOutcome, type RunOptions, type StopCause } from './goal-context.js';
 import { runImportGoal } from './import-goal.js';
 
 /** The services a run needs; the composition root (or a test) provides them. */
@@ -19,6 +19,8 @@ export interface RunDependencies {
   catalog: Catalog;
   clock: Clock;
   logger: Logger;
+  /** Told of every recorded run; dry runs are not recorded. */
+  notifier: Notifier;
   secret: ConnectContext['secret'];
 }
 
@@ -28,76 +30,133 @@ export interface RunRequest extends RunOptions {
   owner?: string;
   /** Lock lease; renewed every third of it while the run is alive. */
   leaseMs?: number;
+  /**
+   * Aborting it interrupts the run: goals stop between batches (a call in flight finishes and is recorded), and
+   * the run is saved as interrupted and releases its lock.
+   */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_LEASE_MS = 60_000;
 
 /**
  * Runs a validated connection once: takes the connection's lock (a second run is refused, not queued), runs
- * every goal in isolation (one failing goal does not stop the others), records the run in the history and
- * releases the lock. A dry run takes no lock and writes nothing.
+ * every goal in isolation (one failing goal does not stop the others), records the run in the history, releases
+ * the lock and notifies. A config naming audiences the account lacks is recorded as refused, then thrown. A dry
+ * run takes no lock, writes nothing and notifies no one.
  */
 export async function runConnection(connection: Connection, deps: RunDependencies, request: RunRequest): Promise<RunReport> {
-  const runId = randomUUID();
-  const owner = request.owner ?? `run-${runId}`;
-  const leaseMs = request.leaseMs ?? DEFAULT_LEASE_MS;
   const dryRun = request.dryRun ?? false;
-  const { state, clock } = deps;
+  const report = newReport(connection.id, request.trigger, dryRun, deps.clock.now());
+  const owner = request.owner ?? `run-${report.runId}`;
+  const leaseMs = request.leaseMs ?? DEFAULT_LEASE_MS;
+  const { state } = deps;
 
   if (!dryRun) {
     const lock = await state.acquireLock(connection.id, owner, leaseMs);
     if (!lock.acquired) throw new AlreadyRunningError(connection.id, lock.since);
   }
-  const lost = new AbortController();
-  const heartbeat = dryRun ? undefined : startHeartbeat(deps, connection.id, owner, leaseMs, lost);
-  const report: RunReport = {
-    runId,
-    connectionId: connection.id,
-    trigger: request.trigger,
+  const { stop, detach } = stopController(request.signal);
+  const heartbeat = dryRun ? undefined : startHeartbeat(deps, connection.id, owner, leaseMs, stop);
+  let session: ConnectorSession | undefined;
+  let refused: InvalidConfigError | undefined;
+  try {
+    if (!dryRun) await closeInterruptedRuns(state, connection.id, report.startedAt);
+    session = await deps.connector.connect(connection.auth, { secret: deps.secret, logger: deps.logger });
+    const audiences = await knownAudiences(session, connection);
+    if (!dryRun) await state.saveRun(report);
+    const context: GoalContext = { ...deps, connection, session, audiences, options: request, signal: stop.signal };
+    for (const goal of selectGoals(connection, request)) {
+      // A stopped run starts no further goal: its caller interrupted it, or another run owns the connection now.
+      throwIfStopped(stop.signal, 'remaining goals were not run');
+      report.goals.push(await runGoal(context, goal));
+    }
+    report.status = overallStatus(report.goals, stop.signal);
+    if (report.status === 'interrupted') report.error = 'the run was interrupted; its goal in progress stopped between batches';
+  } catch (error) {
+    if (error instanceof InvalidConfigError) refused = error;
+    report.status = refused ? 'refused' : stopCauseOf(error) === 'interrupted' ? 'interrupted' : 'failed';
+    report.error = describe(error);
+  } finally {
+    if (heartbeat) clearInterval(heartbeat);
+    detach();
+    if (session) Object.assign(report, session.stats());
+    await session?.close();
+    await endReport(report, deps);
+    if (!dryRun) {
+      await state.saveRun(report);
+      await state.releaseLock(connection.id, owner);
+    }
+  }
+  if (!dryRun) await notify(deps, connection, report);
+  deps.logger.log(report.status === 'succeeded' ? 'info' : 'warn', `run ${report.status}`, { connectionId: connection.id, runId: report.runId });
+  if (refused) throw refused;
+  return report;
+}
+
+/**
+ * Records a run refused before it could start, because its config no longer validates, and tells the notifier;
+ * the caller throws the refusal afterwards. Takes no lock, and reads or writes nothing else.
+ */
+export async function recordRefusedRun(
+  connection: Connection,
+  deps: Pick<RunDependencies, 'state' | 'clock' | 'logger' | 'notifier'>,
+  trigger: RunTrigger,
+  refusal: InvalidConfigError,
+): Promise<RunReport> {
+  const report = newReport(connection.id, trigger, false, deps.clock.now());
+  report.status = 'refused';
+  report.error = refusal.message;
+  await endReport(report, deps);
+  await deps.state.saveRun(report);
+  await notify(deps, connection, report);
+  deps.logger.log('warn', 'run refused', { connectionId: connection.id, runId: report.runId });
+  return report;
+}
+
+function newReport(connectionId: string, trigger: RunTrigger, dryRun: boolean, startedAt: Date): RunReport {
+  return {
+    runId: randomUUID(),
+    connectionId,
+    trigger,
     dryRun,
     status: 'running',
-    startedAt: clock.now(),
+    startedAt,
     goals: [],
     apiCalls: 0,
     retries: 0,
     dataExchange: { imported: 0, exported: 0 },
   };
-  let session: ConnectorSession | undefined;
-  let refused: InvalidConfigError | undefined;
+}
+
+async function endReport(report: RunReport, { state, clock }: Pick<RunDependencies, 'state' | 'clock'>): Promise<void> {
+  report.endedAt = clock.now();
+  report.dataExchange = {
+    imported: await state.countExchanged(report.connectionId, 'imported'),
+    exported: await state.countExchanged(report.connectionId, 'exported'),
+  };
+}
+
+/** A webhook that cannot be reached is logged; it never changes the run's outcome. */
+async function notify({ notifier, logger }: Pick<RunDependencies, 'notifier' | 'logger'>, connection: Connection, report: RunReport): Promise<void> {
   try {
-    session = await deps.connector.connect(connection.auth, { secret: deps.secret, logger: deps.logger });
-    const audiences = await knownAudiences(session, connection);
-    if (!dryRun) {
-      await closeInterruptedRuns(state, connection.id, report.startedAt);
-      await state.saveRun(report);
-    }
-    const context: GoalContext = { ...deps, connection, session, audiences, options: request, signal: lost.signal };
-    for (const goal of selectGoals(connection, request)) {
-      // A run that lost its lock starts no further goal: another run owns the connection now.
-      if (lost.signal.aborted) throw new CdpError('lock_lost', 'the run lost its lock to another run; remaining goals were not run');
-      report.goals.push(await runGoal(context, goal));
-    }
-    report.status = overallStatus(report.goals);
+    await notifier.notify(connection, report);
   } catch (error) {
-    // A config naming audiences the account lacks is refused like any invalid config: no run is recorded.
-    if (error instanceof InvalidConfigError) refused = error;
-    report.status = 'failed';
-    report.error = describe(error);
-  } finally {
-    if (heartbeat) clearInterval(heartbeat);
-    if (session) Object.assign(report, session.stats());
-    await session?.close();
-    report.endedAt = clock.now();
-    report.dataExchange = {
-      imported: await state.countExchanged(connection.id, 'imported'),
-      exported: await state.countExchanged(connection.id, 'exported'),
-    };
-    if (!dryRun && !refused) await state.saveRun(report);
-    if (!dryRun) await state.releaseLock(connection.id, owner);
+    logger.log('warn', 'run notification failed', { connectionId: connection.id, runId: report.runId, error: describe(error) });
   }
-  if (refused) throw refused;
-  deps.logger.log(report.status === 'succeeded' ? 'info' : 'warn', `run ${report.status}`, { connectionId: connection.id, runId });
-  return report;
+}
+
+/** The one signal goals stop on; its reason says why: the caller's signal aborted, or the heartbeat lost the lock. */
+function stopController(interruption: AbortSignal | undefined): { stop: AbortController; detach: () => void } {
+  const stop = new AbortController();
+  const interrupt = (): void => stop.abort('interrupted' satisfies StopCause);
+  if (interruption?.aborted) interrupt();
+  interruption?.addEventListener('abort', interrupt, { once: true });
+  return { stop, detach: () => interruption?.removeEventListener('abort', interrupt) };
+}
+
+function stopCauseOf(error: unknown): StopCause | undefined {
+  return error instanceof CdpError && (error.code === 'interrupted' || error.code === 'lock_lost') ? error.code : undefined;
 }
 
 /**
@@ -126,7 +185,7 @@ const INTERRUPTED_LOOKBACK = 20;
 async function closeInterruptedRuns(state: StateStore, connectionId: string, now: Date): Promise<void> {
   for (const run of await state.listRuns({ connectionId, limit: INTERRUPTED_LOOKBACK })) {
     if (run.status !== 'running') continue;
-    await state.saveRun({ ...run, status: 'failed', endedAt: now, error: 'interrupted: the process ended before the run finished' });
+    await state.saveRun({ ...run, status: 'interrupted', endedAt: now, error: 'the process ended before the run finished' });
   }
 }
 
@@ -158,18 +217,20 @@ async function runGoal(ctx: GoalContext, goal: ImportGoal | ExportGoal): Promise
   };
 }
 
-function overallStatus(goals: GoalReport[]): RunStatus {
+/** The run's status once its goals are done: an interruption that stopped a goal leaves the run interrupted. */
+function overallStatus(goals: GoalReport[], stop: AbortSignal): RunStatus {
   const failed = goals.filter((goal) => goal.status === 'failed').length;
   if (failed === 0) return 'succeeded';
+  if (stop.reason === ('interrupted' satisfies StopCause)) return 'interrupted';
   return failed === goals.length ? 'failed' : 'partial';
 }
 
 /** Renews the lease; when renewal fails the lock is gone, and the run stops between batches. */
-function startHeartbeat(deps: RunDependencies, connectionId: string, owner: string, leaseMs: number, lost: AbortController): NodeJS.Timeout {
+function startHeartbeat(deps: RunDependencies, connectionId: string, owner: string, leaseMs: number, stop: AbortController): NodeJS.Timeout {
   const timer = setInterval(() => {
     deps.state.renewLock(connectionId, owner, leaseMs).then(
       (held) => {
-        if (!held) lost.abort();
+        if (!held) stop.abort('lock_lost' satisfies StopCause);
       },
       (error: unknown) => deps.logger.log('warn', 'lock renewal failed', { error: describe(error) }),
     );
