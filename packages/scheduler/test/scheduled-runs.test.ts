@@ -2,9 +2,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { createMailchimpConnector } from '@cdp/connector-mailchimp';
 import { startSandbox, type Sandbox } from '@cdp/mailchimp-sandbox';
 import { createRunService, environmentSecrets, StaticConnectionSource, type RunService } from '@cdp/runtime';
-import { AlreadyRunningError, StaticCatalog, type Connection, type Profile } from '@cdp/sdk';
+import { AlreadyRunningError, StaticCatalog, type Connection, type Logger, type LogLevel, type Profile } from '@cdp/sdk';
 import { openMongoStores, startEmbeddedMongo, type EmbeddedMongo, type MongoStores } from '@cdp/store-mongodb';
-import { SchedulerWorker } from '@cdp/scheduler';
+import { JOBS_COLLECTION, SchedulerWorker } from '@cdp/scheduler';
 import { scheduleWithSlotAt, secondsAhead, sleep, waitFor } from './support/slots.js';
 
 // Scheduled runs for real: Agenda on MongoDB triggers the run service, which exports profiles from the MongoDB
@@ -25,8 +25,10 @@ const profiles: Profile[] = Array.from({ length: 20 }, (_, i) => ({
 
 interface Worker {
   stores: MongoStores;
+  connections: StaticConnectionSource;
   service: RunService;
   scheduler: SchedulerWorker;
+  logs: { level: LogLevel; message: string; fields?: Record<string, unknown> }[];
 }
 
 let mongo: EmbeddedMongo;
@@ -66,6 +68,8 @@ function scheduledConnection(slot: Date): Connection {
 async function startWorker(database: string, connection: Connection): Promise<Worker> {
   const stores = await openMongoStores(mongo.uri, { database, uniqueIdentifiers: ['email'] });
   const connections = new StaticConnectionSource([connection]);
+  const logs: Worker['logs'] = [];
+  const logger: Logger = { log: (level, message, fields) => void logs.push({ level, message, fields }) };
   const service = createRunService({
     profiles: stores.profiles,
     state: stores.state,
@@ -73,7 +77,7 @@ async function startWorker(database: string, connection: Connection): Promise<Wo
     connections,
     connectors: [connector],
     secrets: environmentSecrets({ MAILCHIMP_API_KEY: API_KEY }),
-    logger: { log: () => {} },
+    logger,
   });
   const scheduler = new SchedulerWorker({
     db: stores.db,
@@ -83,9 +87,9 @@ async function startWorker(database: string, connection: Connection): Promise<Wo
     lockLifetimeMs: 1_000,
     pollMs: 200,
     refreshMs: 60_000,
-    logger: { log: () => {} },
+    logger,
   });
-  const worker = { stores, service, scheduler };
+  const worker = { stores, connections, service, scheduler, logs };
   workers.push(worker);
   return worker;
 }
@@ -124,5 +128,39 @@ describe('scheduled runs end to end', () => {
     await expect(manual.service.runNow('readers')).rejects.toThrow(AlreadyRunningError);
     await waitFor(async () => (await manual.service.history({ connectionId: 'readers' }))[0].status === 'succeeded', 15_000);
     expect(await manual.service.history({ connectionId: 'readers' })).toHaveLength(1);
+  }, 30_000);
+
+  it('stops scheduling a connection whose config no longer validates, says why once per change, and records it in the history', async () => {
+    sandbox = await startSandbox({ seed: { apiKeys: [API_KEY], lists: [{ id: 'L1', name: 'Readers' }] } });
+    const connection = scheduledConnection(secondsAhead(20 * 60_000));
+    const worker = await startWorker(`scheduled_${++databases}`, connection);
+    const scheduledIds = async () => (await worker.stores.db.collection(JOBS_COLLECTION).find().toArray()).map((job) => job.data.connectionId);
+    const refusalsLogged = () => worker.logs.filter((entry) => entry.message.startsWith('connection refused'));
+    await worker.scheduler.start();
+    expect(await scheduledIds()).toEqual(['readers']);
+
+    // The objective is gone from the catalog: refreshes stop scheduling the connection, and say why once.
+    worker.connections.put({ ...connection, objectives: ['gone-from-catalog'] });
+    await worker.scheduler.refresh();
+    await worker.scheduler.refresh();
+    expect(await scheduledIds()).toEqual([]);
+    expect(refusalsLogged()).toEqual([
+      { level: 'error', message: 'connection refused: not scheduled until its config validates', fields: { connectionId: 'readers', error: expect.stringContaining('/objectives/0') } },
+    ]);
+    expect(await worker.service.history({ connectionId: 'readers' })).toEqual([
+      expect.objectContaining({ trigger: 'schedule', status: 'refused', error: refusalsLogged()[0].fields?.error }),
+    ]);
+
+    // Another reason is another change: said and recorded again.
+    worker.connections.put({ ...connection, objectives: ['gone-from-catalog'], goals: [{ ...connection.goals[0], segment: 'gone-too' }] });
+    await worker.scheduler.refresh();
+    await worker.scheduler.refresh();
+    expect(refusalsLogged()).toHaveLength(2);
+    expect((await worker.service.history({ connectionId: 'readers' })).map((run) => run.status)).toEqual(['refused', 'refused']);
+
+    // Fixed: scheduled again.
+    worker.connections.put(connection);
+    await worker.scheduler.refresh();
+    expect(await scheduledIds()).toEqual(['readers']);
   }, 30_000);
 });
