@@ -8,6 +8,8 @@ export const BATCH_LIMIT = 500;
 
 /** Statuses Mailchimp keeps for compliance: such members are never re-subscribed. */
 const COMPLIANCE_STATUSES = new Set(['unsubscribed', 'cleaned']);
+/** Mailchimp's refusal to subscribe a member that unsubscribed or bounced ("Member In Compliance State"). */
+const COMPLIANCE_ERROR = /compliance state/i;
 
 interface BatchItem {
   email_address: string;
@@ -22,7 +24,10 @@ interface BatchItem {
  * 2. with `createMembers`, the others (and known ones Mailchimp no longer has) get a create-only call
  *    (update_existing false, status = newMemberStatus): new members are created, existing ones come back as
  *    ERROR_CONTACT_EXISTS untouched;
- * 3. those that existed, or every unknown member without `createMembers`, get the status-less update call.
+ * 3. those that existed, or every unknown member without `createMembers`, get the status-less update call;
+ * 4. members the connection archived and must bring back (`restoreMembers`) get an update call with
+ *    `newMemberStatus`: Mailchimp restores an archived member only when a status is sent (a status-less
+ *    write leaves it archived), and refuses it for members that had unsubscribed or bounced.
  * So no confirmation is sent again and nobody is re-subscribed; a delta of known members costs one call.
  */
 export async function upsertMembers(
@@ -32,8 +37,11 @@ export async function upsertMembers(
   options: UpsertOptions,
 ): Promise<MemberResult[]> {
   const outcomes = new Map<string, Omit<MemberResult, 'memberId' | 'email'>>();
-  const known = payloads.filter((p) => options.knownMembers?.has(p.memberId));
-  let unknown = payloads.filter((p) => !options.knownMembers?.has(p.memberId));
+  const restoring = payloads.filter((p) => options.restoreMembers?.has(p.memberId));
+  const rest = payloads.filter((p) => !options.restoreMembers?.has(p.memberId));
+  if (restoring.length > 0) await update(requests, audienceId, restoring, outcomes, options.newMemberStatus);
+  const known = rest.filter((p) => options.knownMembers?.has(p.memberId));
+  let unknown = rest.filter((p) => !options.knownMembers?.has(p.memberId));
   if (known.length > 0) {
     const missing = await update(requests, audienceId, known, outcomes);
     if (options.createMembers) unknown = [...unknown, ...known.filter((p) => missing.has(key(p.email)))];
@@ -56,22 +64,33 @@ export async function upsertMembers(
   }));
 }
 
-/** The status-less update call; returns the emails Mailchimp has no member for (recorded as skipped). */
+/**
+ * The update call (status-less unless `status` is given); returns the emails Mailchimp has no member for
+ * (recorded as skipped).
+ */
 async function update(
   requests: MailchimpRequests,
   audienceId: string,
   payloads: MemberPayload[],
   outcomes: Map<string, Omit<MemberResult, 'memberId' | 'email'>>,
+  status?: string,
 ): Promise<Set<string>> {
   const missing = new Set<string>();
-  const response = await batchSubscribe(requests, audienceId, payloads.map((p) => toItem(p)), true);
-  for (const member of [...response.updated_members, ...response.new_members]) outcomes.set(key(member.email_address), updateOutcome(member));
+  const response = await batchSubscribe(requests, audienceId, payloads.map((p) => toItem(p, status)), true);
+  for (const member of response.new_members) outcomes.set(key(member.email_address), { outcome: 'created' });
+  for (const member of response.updated_members) outcomes.set(key(member.email_address), updateOutcome(member));
   for (const error of response.errors) {
     // Without a status Mailchimp cannot create a member: a refusal on `status` means there is none.
     if (error.field === 'status') missing.add(key(error.email_address));
-    outcomes.set(key(error.email_address), error.field === 'status' ? { outcome: 'skipped', reason: 'not a member' } : { outcome: 'failed', reason: describe(error) });
+    outcomes.set(key(error.email_address), errorOutcome(error));
   }
   return missing;
+}
+
+function errorOutcome(error: BatchError): Omit<MemberResult, 'memberId' | 'email'> {
+  if (error.field === 'status') return { outcome: 'skipped', reason: 'not a member' };
+  if (COMPLIANCE_ERROR.test(error.error)) return { outcome: 'compliance', reason: describe(error) };
+  return { outcome: 'failed', reason: describe(error) };
 }
 
 /** Archives (DELETE, one call per member) or unsubscribes (batch subscribe with status unsubscribed) members. */
@@ -92,8 +111,9 @@ async function archive(requests: MailchimpRequests, audienceId: string, members:
         await requests.call('DELETE /lists/{list_id}/members/{subscriber_hash}', (client) => client.lists.deleteListMember(audienceId, id));
         return { memberId: id, email, outcome: 'updated' };
       } catch (error) {
-        // 405: Mailchimp cannot archive cleaned, pending or already archived members.
         if (error instanceof MailchimpApiError && error.status === 404) return { memberId: id, email, outcome: 'skipped', reason: 'not a member' };
+        // 405: Mailchimp cannot archive cleaned, pending or already archived members; there is nothing to do.
+        if (error instanceof MailchimpApiError && error.status === 405) return { memberId: id, email, outcome: 'skipped', reason: error.detail };
         if (error instanceof MailchimpApiError) return { memberId: id, email, outcome: 'failed', reason: `${error.title}: ${error.detail}` };
         throw error;
       }
@@ -139,7 +159,7 @@ function updateOutcome(member: MailchimpMember): Omit<MemberResult, 'memberId' |
   if (COMPLIANCE_STATUSES.has(member.status)) {
     return { outcome: 'compliance', reason: `member is ${member.status} in Mailchimp and is never re-subscribed` };
   }
-  if (member.status === 'archived') return { outcome: 'skipped', reason: 'archived in Mailchimp' };
+  if (member.status === 'archived') return { outcome: 'archived', reason: 'archived in Mailchimp; left archived' };
   return { outcome: 'updated' };
 }
 

@@ -36,7 +36,8 @@ export interface MemberPayload {
   tags: string[];
 }
 
-export type MemberOutcome = 'created' | 'updated' | 'compliance' | 'failed' | 'skipped';
+/** `archived`: the member is archived in the external system by someone else, and was left so. */
+export type MemberOutcome = 'created' | 'updated' | 'compliance' | 'failed' | 'skipped' | 'archived';
 
 export interface MemberResult {
   memberId: string;
@@ -54,6 +55,11 @@ export interface UpsertOptions {
    * them directly instead of trying to create them first (one call instead of two). A hint, not a promise.
    */
   knownMembers?: ReadonlySet<string>;
+  /**
+   * Members the connection archived earlier whose profile qualifies again: they are brought back with
+   * `newMemberStatus` (Mailchimp refuses it for members that were unsubscribed or cleaned: compliance).
+   */
+  restoreMembers?: ReadonlySet<string>;
 }
 
 /** A member currently in an audience, for membership sync. */

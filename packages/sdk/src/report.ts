@@ -1,5 +1,16 @@
 /** Why a profile or member was not written. */
-export type SkipReason = 'noIdentifier' | 'invalidIdentifier' | 'noConsent' | 'notInStage' | 'compliance' | 'threshold' | 'excluded' | 'notFound' | 'invalidValue';
+export type SkipReason =
+  | 'noIdentifier'
+  | 'invalidIdentifier'
+  | 'noConsent'
+  | 'notInStage'
+  | 'compliance'
+  | 'threshold'
+  | 'excluded'
+  | 'notFound'
+  | 'invalidValue'
+  /** The member was archived by someone else: it stays archived. */
+  | 'archived';
 
 export interface RecordFailure {
   /** The member's email or the profile id the failure belongs to. */
@@ -16,6 +27,12 @@ export interface AudienceReport {
   /** Skipped because the payload equals what was last sent (export) or the member version was already applied (import). */
   unchanged: number;
   removed: number;
+  /** Members this connection had archived, brought back because their profile qualifies again. */
+  restored: number;
+  /** Members whose profile withdrew consent or was deleted, handled as the goal's `onConsentWithdrawn` says. */
+  withdrawn: number;
+  /** Members whose segment tags were taken off because the profile left those segments. */
+  untagged: number;
   skipped: Partial<Record<SkipReason, number>>;
   failed: number;
   /** The first failures with the external system's reason (capped; `failed` holds the full count). */
@@ -68,5 +85,19 @@ export interface RunReport {
 }
 
 export function emptyAudienceReport(audienceId: string): AudienceReport {
-  return { audienceId, selected: 0, created: 0, updated: 0, unchanged: 0, removed: 0, skipped: {}, failed: 0, failures: [], truncated: 0 };
+  return {
+    audienceId,
+    selected: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    removed: 0,
+    restored: 0,
+    withdrawn: 0,
+    untagged: 0,
+    skipped: {},
+    failed: 0,
+    failures: [],
+    truncated: 0,
+  };
 }

@@ -17,7 +17,7 @@ function sentRecord(memberId: string, overrides: Partial<SentRecord> = {}): Sent
     memberId,
     profileId: `profile-of-${memberId}`,
     hash: `hash-of-${memberId}`,
-    payload: { email_address: `${memberId}@example.com`, merge_fields: { FNAME: 'Ada' } },
+    payload: { memberId, email: `${memberId}@example.com`, mergeFields: { FNAME: 'Ada' }, tags: ['vip'] },
     sentAt: new Date('2026-01-10T08:00:00.000Z'),
     ...overrides,
   };
@@ -116,6 +116,19 @@ export function describeStateStoreContract(name: string, open: () => Promise<Ope
         expect((await store.getSent(connection, 'g', 'list-2', ['a'])).size).toBe(0);
         expect((await store.getSent(connection, 'other-goal', 'list-1', ['a'])).size).toBe(0);
         expect((await store.getSent(freshId('conn'), 'g', 'list-1', ['a'])).size).toBe(0);
+      });
+
+      it('streams every record of one goal and audience in batches, and no other', async () => {
+        const connection = freshId('conn');
+        const records = Array.from({ length: 7 }, (_, i) => sentRecord(`m${i}`, i % 2 ? { retry: 'threshold', attempts: 1 } : { removed: 'archive', hash: '' }));
+        await store.putSent(connection, 'g', 'list', records);
+        await store.putSent(connection, 'g', 'other-list', [sentRecord('x')]);
+        await store.putSent(connection, 'other-goal', 'list', [sentRecord('y')]);
+        const batches: SentRecord[][] = [];
+        for await (const batch of store.streamSent(connection, 'g', 'list', 3)) batches.push(batch);
+        expect(batches.map((batch) => batch.length)).toEqual([3, 3, 1]);
+        const streamed = batches.flat().sort((a, b) => a.memberId.localeCompare(b.memberId));
+        expect(streamed).toEqual(records);
       });
     });
 

@@ -100,6 +100,7 @@ export class MongoStateStore implements StateStore {
 
   async init(): Promise<void> {
     await this.runs.createIndex({ connectionId: 1, startedAt: -1 }, { name: 'connection_newest' });
+    await this.sent.createIndex({ connectionId: 1, goalId: 1, audienceId: 1, memberId: 1 }, { name: 'goal_audience_members' });
     await this.exchanged.createIndex({ connectionId: 1, direction: 1 }, { name: 'connection_direction' });
     await this.slots.createIndex({ claimedAt: 1 }, { name: 'claimed_expiry', expireAfterSeconds: SLOT_RETENTION_SECONDS });
   }
@@ -117,10 +118,23 @@ export class MongoStateStore implements StateStore {
     if (memberIds.length === 0) return found;
     const ids = memberIds.map((memberId) => keyOf(connectionId, goalId, audienceId, memberId));
     for await (const document of this.sent.find({ _id: { $in: ids } })) {
-      const { _id, connectionId: _c, goalId: _g, audienceId: _a, ...record } = document;
+      const record = sentRecordOf(document);
       found.set(record.memberId, record);
     }
     return found;
+  }
+
+  async *streamSent(connectionId: string, goalId: string, audienceId: string, batchSize: number): AsyncIterable<SentRecord[]> {
+    const cursor = this.sent.find({ connectionId, goalId, audienceId }).sort({ memberId: 1 }).batchSize(batchSize);
+    let batch: SentRecord[] = [];
+    for await (const document of cursor) {
+      batch.push(sentRecordOf(document));
+      if (batch.length === batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
   }
 
   async putSent(connectionId: string, goalId: string, audienceId: string, records: SentRecord[]): Promise<void> {
@@ -230,6 +244,11 @@ export class MongoStateStore implements StateStore {
       await collection.bulkWrite(operations.slice(start, start + WRITE_BATCH), { ordered: true });
     }
   }
+}
+
+function sentRecordOf(document: SentDocument): SentRecord {
+  const { _id, connectionId: _c, goalId: _g, audienceId: _a, ...record } = document;
+  return record;
 }
 
 function touchpointKeyOf(key: TouchpointKey): string {

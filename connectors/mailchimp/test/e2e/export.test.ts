@@ -300,9 +300,11 @@ describe('export goal: delta', () => {
 describe('export goal: membership sync', () => {
   const others = Array.from({ length: 4 }, (_, i) => ({ email_address: `other${i}@example.com`, status: 'subscribed' as const }));
   const people = Array.from({ length: 16 }, (_, i) => profile(`p${i}`, `user${i}@example.com`));
+  // The segment's profiles are members already: the brake weighs the audience as it is before the run.
+  const audience = [...others, ...people.map((p) => ({ email_address: p.properties.email[0] as string, status: 'subscribed' as const }))];
 
   it('archives members that are not in the segment', async () => {
-    const w = await start(people, exportGoal({ removeNonSegmentMembers: { action: 'archive', maxRemovalShare: 0.25 } }), { members: others });
+    const w = await start(people, exportGoal({ removeNonSegmentMembers: { action: 'archive', maxRemovalShare: 0.25 } }), { members: audience });
     const report = await w.run();
     expect(report.status).toBe('succeeded');
     expect(audienceReport(report).removed).toBe(4);
@@ -311,16 +313,16 @@ describe('export goal: membership sync', () => {
   });
 
   it('unsubscribes instead when configured', async () => {
-    const w = await start(people, exportGoal({ removeNonSegmentMembers: { action: 'unsubscribe', maxRemovalShare: 0.25 } }), { members: others });
+    const w = await start(people, exportGoal({ removeNonSegmentMembers: { action: 'unsubscribe', maxRemovalShare: 0.25 } }), { members: audience });
     await w.run();
     for (const other of others) expect(w.member('news1', other.email_address)!.status).toBe('unsubscribed');
   });
 
   it('refuses, with the brake, to remove more than the allowed share unless forced', async () => {
-    const w = await start(people.slice(0, 4), exportGoal({ removeNonSegmentMembers: {} }), { members: others });
+    const w = await start(people.slice(0, 4), exportGoal({ removeNonSegmentMembers: {} }), { members: audience.slice(0, 8) });
     const braked = await w.run();
     expect(braked.status).toBe('failed');
-    expect(braked.goals[0].error).toMatch(/removal brake: 4 of 8 members/);
+    expect(braked.goals[0].error).toMatch(/removal brake: 4 of the 8 members of audience news1 that could be removed/);
     expect(audienceReport(braked).brake).toEqual({ wouldRemove: 4, audienceSize: 8, maxShare: 0.2 });
     expect(w.members('news1').filter((m) => m.status === 'archived')).toHaveLength(0);
 

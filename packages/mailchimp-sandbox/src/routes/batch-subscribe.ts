@@ -32,8 +32,9 @@ function subscribeOne(context: RouteContext, list: ListRecord, item: unknown, up
     if (existing && !updateExisting) {
       return itemError(email, `${email} is already a list member, do you want to update? please provide update_existing:true in the request body`, 'ERROR_CONTACT_EXISTS');
     }
+    // An archived member written without a status stays archived (as PUT with only status_if_new does);
+    // sending a status restores it.
     const status = parseStatus(body.status, 'status');
-    if (existing?.status === 'archived' && !status) return itemError(email, `${email} is archived; send a status to restore the contact`);
     const member = writeMember(context.store, list, email, existing, {
       status,
       merge_fields: body.merge_fields,

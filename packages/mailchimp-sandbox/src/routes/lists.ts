@@ -85,6 +85,21 @@ function createMergeField(context: RouteContext): Record<string, unknown> {
   return mergeFieldView(list, field);
 }
 
+/** PATCH of a merge field: name, required, and options (choices and the like); the type and tag stay. */
+function updateMergeField(context: RouteContext): Record<string, unknown> {
+  const list = requireList(context);
+  const field = list.mergeFields.find((candidate) => String(candidate.merge_id) === context.params.merge_id);
+  if (!field) throw notFound();
+  const body = (context.body ?? {}) as Record<string, unknown>;
+  if (body.name !== undefined && (typeof body.name !== 'string' || body.name.trim() === '')) {
+    throw invalidResource(NOT_VALIDATED, [{ field: 'name', message: 'This value should not be blank.' }]);
+  }
+  if (typeof body.name === 'string') field.name = body.name;
+  if (typeof body.required === 'boolean') field.required = body.required;
+  if (typeof body.options === 'object' && body.options !== null) field.options = { ...field.options, ...(body.options as Record<string, unknown>) };
+  return mergeFieldView(list, field);
+}
+
 export const listRoutes: Route[] = [
   { method: 'GET', template: '/ping', handle: () => ({ status: 200, body: { health_status: "Everything's Chimpy!" } }) },
   {
@@ -111,4 +126,5 @@ export const listRoutes: Route[] = [
     },
   },
   { method: 'POST', template: '/lists/{list_id}/merge-fields', handle: (context) => ({ status: 200, body: createMergeField(context) }) },
+  { method: 'PATCH', template: '/lists/{list_id}/merge-fields/{merge_id}', handle: (context) => ({ status: 200, body: updateMergeField(context) }) },
 ];

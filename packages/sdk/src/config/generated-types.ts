@@ -282,6 +282,10 @@ export interface ExportGoal {
     maxRemovalShare?: number;
   };
   /**
+   * What happens to a member this goal wrote when its profile no longer consents to any of the connection's objectives, or is deleted from the CDP: unsubscribe it, archive it, or keep it as it is. Nobody is ever re-subscribed.
+   */
+  onConsentWithdrawn?: "unsubscribe" | "archive" | "keep";
+  /**
    * Mailchimp events that count as touchpoints for the profile's current lifecycle stage.
    */
   lifecycleThreshold?: {

@@ -40,6 +40,9 @@ export class AudienceTally {
       case 'skipped':
         this.skip('notFound');
         break;
+      case 'archived':
+        this.skip('archived');
+        break;
       case 'failed':
         this.fail(result.email, result.reason ?? 'failed');
         break;

@@ -1,21 +1,24 @@
 import type { ExportGoal } from '../config/generated-types.js';
-import type { AudienceMember, MemberPayload, MemberResult } from '../connector.js';
-import { hasConsent } from '../consent.js';
+import type { MemberPayload, MemberResult, TagRemoval } from '../connector.js';
 import { CdpError } from '../errors.js';
-import { isValidEmail, normalizeEmail } from '../identifiers.js';
+import { subscriberHash } from '../identifiers.js';
 import { buildMemberPayload, payloadHash } from '../mapping/export-mapping.js';
 import { touchpointId, type SentRecord } from '../ports/state-store.js';
 import type { Profile } from '../profile.js';
-import type { SkipReason } from '../report.js';
 import { AudienceTally } from './audience-tally.js';
+import { removeTags, type ExportRun } from './export-run.js';
 import { throwIfLockLost, type GoalContext, type GoalOutcome } from './goal-context.js';
+import { applyRemovals, planRemovals } from './membership-sync.js';
+import { qualify } from './qualify.js';
+import { sweepSent } from './sent-sweep.js';
 import { TaskPool } from './task-pool.js';
 import { countTouchpoints } from './touchpoint-counting.js';
 import { thresholdIndex, touchpointKeys } from './touchpoints.js';
 
 /** Batch calls in flight per goal; the connector's per-key limiter still caps real requests. */
 const WRITE_CONCURRENCY = 10;
-const DEFAULT_MAX_REMOVAL_SHARE = 0.2;
+/** Failed writes of one member retried by later runs before the failure is left as final. */
+export const MAX_ATTEMPTS = 3;
 
 /**
  * A profile that passed every filter, with the member it becomes. It keeps the profile's id, not the profile:
@@ -27,8 +30,6 @@ interface Candidate {
   payload: MemberPayload;
   hash: string;
 }
-
-type Qualification = { email: string } | { skip: SkipReason };
 
 /** Runs an export goal: the segment's qualifying profiles become members of each audience. */
 export async function runExportGoal(ctx: GoalContext, goal: ExportGoal): Promise<GoalOutcome> {
@@ -54,44 +55,58 @@ async function exportInto(ctx: GoalContext, goal: ExportGoal, tallies: AudienceT
   // A dry run needs each member's status to say what a run would do: read the audiences once, or for a few
   // named profiles look their members up.
   const existing = options.dryRun && !resync ? await readAudiences(ctx, goal) : undefined;
+  // Planned before any write, so the brake weighs the audience as it was: a dry run and a run agree.
+  const removals = goal.removeNonSegmentMembers && !resync ? await planRemovals(ctx, goal, tallies) : undefined;
 
-  const pool = new TaskPool(WRITE_CONCURRENCY);
-  const batchSize = goal.batchSize ?? 500;
+  const run: ExportRun = { ctx, goal, tallies, thresholds, startedAt, existing, pool: new TaskPool(WRITE_CONCURRENCY) };
   let done = 0;
-  for await (const profiles of selection(ctx, goal, since, batchSize)) {
-    throwIfLockLost(ctx);
-    const candidates = await selectCandidates(ctx, goal, profiles, thresholds, tallies, startedAt);
-    for (const [index, audienceId] of goal.audiences.entries()) {
-      const { toSend, known } = await compareWithSent(ctx, goal, audienceId, candidates, tallies[index]);
-      if (options.dryRun) {
-        const statuses = existing?.get(audienceId) ?? (await ctx.session.members.memberStatuses(audienceId, toSend.map((c) => c.payload.memberId)));
-        tallyDryRun(goal, toSend, statuses, tallies[index]);
-        continue;
-      }
-      if (toSend.length > 0) await pool.submit(() => send(ctx, goal, audienceId, toSend, known, tallies[index]));
-    }
+  for await (const profiles of selection(ctx, goal, since)) {
+    await exportBatch(run, profiles);
     done += profiles.length;
     options.onProgress?.({ goalId: goal.id, phase: 'write', done });
   }
-  await pool.drain();
+  await run.pool.drain();
   if (resync) return;
 
-  if (goal.removeNonSegmentMembers) {
-    for (const [index, audienceId] of goal.audiences.entries()) await syncMembership(ctx, goal, audienceId, tallies[index]);
+  // What the segment stream cannot show: held or failed profiles that did not change, withdrawn consent,
+  // deleted profiles, and tags of profiles that left the segment.
+  const { revisit, withdrawn } = await sweepSent(run, since);
+  for (let start = 0; start < revisit.length; start += batchSizeOf(goal)) {
+    await exportBatch(run, await ctx.profiles.findById(revisit.slice(start, start + batchSizeOf(goal))));
   }
+  await run.pool.drain();
+  if (removals) await applyRemovals(ctx, goal, removals, tallies, withdrawn);
   throwIfLockLost(ctx);
   if (!options.dryRun) await state.setWatermark(connection.id, goal.id, startedAt);
 }
 
+const batchSizeOf = (goal: ExportGoal): number => goal.batchSize ?? 500;
+
 /** The profiles a run considers: the segment's changed profiles, or the named ones of a re-sync still in it. */
-async function* selection(ctx: GoalContext, goal: ExportGoal, since: Date | undefined, batchSize: number): AsyncIterable<Profile[]> {
+async function* selection(ctx: GoalContext, goal: ExportGoal, since: Date | undefined): AsyncIterable<Profile[]> {
   const ids = ctx.options.profileIds;
   if (ids === undefined) {
-    yield* ctx.profiles.streamSegment({ segment: goal.segment, changedSince: since, batchSize });
+    yield* ctx.profiles.streamSegment({ segment: goal.segment, changedSince: since, batchSize: batchSizeOf(goal) });
     return;
   }
   const profiles = (await ctx.profiles.findById(ids)).filter((profile) => profile.segments.includes(goal.segment));
   if (profiles.length > 0) yield profiles;
+}
+
+/** Filters one batch of profiles and submits, per audience, the members that must be written. */
+async function exportBatch(run: ExportRun, profiles: Profile[]): Promise<void> {
+  const { ctx, goal, tallies } = run;
+  throwIfLockLost(ctx);
+  const candidates = await selectCandidates(run, profiles);
+  for (const [index, audienceId] of goal.audiences.entries()) {
+    const { toSend, sent } = await compareWithSent(ctx, goal, audienceId, candidates, tallies[index]);
+    if (ctx.options.dryRun) {
+      const statuses = run.existing?.get(audienceId) ?? (await ctx.session.members.memberStatuses(audienceId, toSend.map((c) => c.payload.memberId)));
+      tallyDryRun(goal, toSend, statuses, sent, tallies[index]);
+      continue;
+    }
+    if (toSend.length > 0) await run.pool.submit(() => send(run, audienceId, toSend, sent, tallies[index]));
+  }
 }
 
 /** Every merge field the mappings write must exist in each audience (created first when the goal says so). */
@@ -117,14 +132,8 @@ async function checkMergeFields(ctx: GoalContext, goal: ExportGoal, tallies: Aud
 }
 
 /** Applies the filters in order (stage, consent, identifier, threshold) and builds each member payload. */
-async function selectCandidates(
-  ctx: GoalContext,
-  goal: ExportGoal,
-  profiles: Profile[],
-  thresholds: ReturnType<typeof thresholdIndex>,
-  tallies: AudienceTally[],
-  now: Date,
-): Promise<Candidate[]> {
+async function selectCandidates(run: ExportRun, profiles: Profile[]): Promise<Candidate[]> {
+  const { ctx, goal, tallies } = run;
   const qualified: { profile: Profile; email: string }[] = [];
   for (const profile of profiles) {
     const verdict = qualify(profile, goal, ctx.connection.objectives);
@@ -132,7 +141,8 @@ async function selectCandidates(
     if ('skip' in verdict) for (const tally of tallies) tally.skip(verdict.skip);
     else qualified.push({ profile, email: verdict.email });
   }
-  const held = goal.lifecycleThreshold ? await atThreshold(ctx, goal, qualified, thresholds, now) : new Set<string>();
+  const held = goal.lifecycleThreshold ? await atThreshold(run, qualified) : new Set<string>();
+  if (held.size > 0) await holdBack(run, qualified.filter(({ profile }) => held.has(profile.id)));
   const candidates: Candidate[] = [];
   const emails = new Set<string>();
   for (const { profile, email } of qualified) {
@@ -153,36 +163,36 @@ async function selectCandidates(
   return candidates;
 }
 
-function qualify(profile: Profile, goal: ExportGoal, objectives: string[]): Qualification {
-  const stage = goal.lifecycleStage;
-  if (stage && !profile.lifecycles.some((p) => p.lifecycle === stage.lifecycle && p.stage === stage.stage)) return { skip: 'notInStage' };
-  if (!hasConsent(profile, objectives)) return { skip: 'noConsent' };
-  const raw = profile.properties[goal.identifier]?.find((value) => typeof value === 'string' && value.trim() !== '');
-  if (typeof raw !== 'string') return { skip: 'noIdentifier' };
-  const email = normalizeEmail(raw);
-  return isValidEmail(email) ? { email } : { skip: 'invalidIdentifier' };
-}
-
 /** Profiles whose current stage already reached its touchpoint threshold in the current period. */
-async function atThreshold(
-  ctx: GoalContext,
-  goal: ExportGoal,
-  qualified: { profile: Profile }[],
-  thresholds: ReturnType<typeof thresholdIndex>,
-  now: Date,
-): Promise<Set<string>> {
-  const lifecycle = goal.lifecycleStage?.lifecycle;
+async function atThreshold(run: ExportRun, qualified: { profile: Profile }[]): Promise<Set<string>> {
+  const lifecycle = run.goal.lifecycleStage?.lifecycle;
   const keys = qualified.flatMap(({ profile }) =>
-    touchpointKeys(profile.id, profile.lifecycles.filter((p) => !lifecycle || p.lifecycle === lifecycle), thresholds, now),
+    touchpointKeys(profile.id, profile.lifecycles.filter((p) => !lifecycle || p.lifecycle === lifecycle), run.thresholds, run.startedAt),
   );
   if (keys.length === 0) return new Set();
-  const counts = await ctx.state.getTouchpoints(keys.map(({ key }) => key));
+  const counts = await run.ctx.state.getTouchpoints(keys.map(({ key }) => key));
   return new Set(keys.filter(({ key, max }) => (counts.get(touchpointId(key)) ?? 0) >= max).map(({ key }) => key.profileId));
 }
 
+/** Marks held profiles for a retry, so the first run whose period allows them sends them, changed or not. */
+async function holdBack(run: ExportRun, held: { profile: Profile; email: string }[]): Promise<void> {
+  const { ctx, goal } = run;
+  if (ctx.options.dryRun) return;
+  for (const audienceId of goal.audiences) {
+    const ids = held.map(({ email }) => subscriberHash(email));
+    const sent = await ctx.state.getSent(ctx.connection.id, goal.id, audienceId, ids);
+    const records = held.map(({ profile }, i): SentRecord => ({
+      ...(sent.get(ids[i]) ?? { memberId: ids[i], hash: '', sentAt: run.startedAt }),
+      profileId: profile.id,
+      retry: 'threshold',
+    }));
+    await ctx.state.putSent(ctx.connection.id, goal.id, audienceId, records);
+  }
+}
+
 /**
- * Drops members whose payload equals the one last sent (unless the run is `--full`), and tells which members
- * this goal wrote successfully before (the connector can update those in one call).
+ * Drops members whose payload equals the one last sent (unless the run is `--full` or the member waits for a
+ * retry), and returns the last-sent records of the batch for the write.
  */
 async function compareWithSent(
   ctx: GoalContext,
@@ -190,47 +200,58 @@ async function compareWithSent(
   audienceId: string,
   candidates: Candidate[],
   tally: AudienceTally,
-): Promise<{ toSend: Candidate[]; known: Set<string> }> {
-  if (candidates.length === 0) return { toSend: candidates, known: new Set() };
+): Promise<{ toSend: Candidate[]; sent: Map<string, SentRecord> }> {
+  if (candidates.length === 0) return { toSend: candidates, sent: new Map() };
   const sent = await ctx.state.getSent(ctx.connection.id, goal.id, audienceId, candidates.map((c) => c.payload.memberId));
-  const known = new Set<string>();
-  for (const record of sent.values()) if (record.lastError === undefined) known.add(record.memberId);
-  const toSend = ctx.options.full ? candidates : candidates.filter((c) => sent.get(c.payload.memberId)?.hash !== c.hash);
+  const changed = (c: Candidate): boolean => {
+    const record = sent.get(c.payload.memberId);
+    return record === undefined || record.hash !== c.hash || record.retry !== undefined;
+  };
+  const toSend = ctx.options.full ? candidates : candidates.filter(changed);
   tally.report.unchanged += candidates.length - toSend.length;
-  return { toSend, known };
+  return { toSend, sent };
 }
 
-async function send(
-  ctx: GoalContext,
-  goal: ExportGoal,
-  audienceId: string,
-  batch: Candidate[],
-  knownMembers: Set<string>,
-  tally: AudienceTally,
-): Promise<void> {
+async function send(run: ExportRun, audienceId: string, batch: Candidate[], sent: Map<string, SentRecord>, tally: AudienceTally): Promise<void> {
+  const { ctx, goal } = run;
   throwIfLockLost(ctx);
+  const known = new Set<string>();
+  const restore = new Set<string>();
+  for (const record of sent.values()) {
+    if (record.removed === 'archive') restore.add(record.memberId);
+    else if (record.inAudience && record.removed === undefined) known.add(record.memberId);
+  }
   const results = await ctx.session.members.upsertMembers(
     audienceId,
     batch.map((c) => c.payload),
-    { createMembers: goal.createMembers ?? true, newMemberStatus: goal.newMemberStatus ?? 'subscribed', knownMembers },
+    { createMembers: goal.createMembers ?? true, newMemberStatus: goal.newMemberStatus ?? 'subscribed', knownMembers: known, restoreMembers: restore },
   );
   const byMember = new Map(batch.map((c) => [c.payload.memberId, c]));
   const sentAt = ctx.clock.now();
   const records: SentRecord[] = [];
   const exported: string[] = [];
+  const staleTags: TagRemoval[] = [];
   for (const result of results) {
-    tally.count(result);
     const candidate = byMember.get(result.memberId);
     if (!candidate) continue;
-    // Every outcome is final for this payload (permanent errors are never retried), so each is recorded.
-    records.push(sentRecord(candidate, result, sentAt));
-    if (result.outcome === 'created' || result.outcome === 'updated') exported.push(candidate.profileId);
+    const previous = sent.get(result.memberId);
+    const written = result.outcome === 'created' || result.outcome === 'updated';
+    if (written && restore.has(result.memberId)) tally.report.restored++;
+    else tally.count(result);
+    records.push(sentRecord(candidate, result, previous, sentAt));
+    if (!written) continue;
+    exported.push(candidate.profileId);
+    const stale = (previous?.payload?.tags ?? []).filter((tag) => !candidate.payload.tags.includes(tag));
+    if (stale.length > 0) staleTags.push({ memberId: result.memberId, email: result.email, tags: stale });
   }
+  // Tags this goal wrote for segments the profile has left; tags added in Mailchimp are never in the list.
+  if (staleTags.length > 0) await removeTags(ctx, audienceId, staleTags, tally);
   await ctx.state.putSent(ctx.connection.id, goal.id, audienceId, records);
   if (exported.length > 0) await ctx.state.addExchanged(ctx.connection.id, 'exported', exported);
 }
 
-function sentRecord(candidate: Candidate, result: MemberResult, sentAt: Date): SentRecord {
+/** What a write result leaves for the next run: a failure is retried a few times, then kept as final. */
+function sentRecord(candidate: Candidate, result: MemberResult, previous: SentRecord | undefined, sentAt: Date): SentRecord {
   const record: SentRecord = {
     memberId: candidate.payload.memberId,
     profileId: candidate.profileId,
@@ -238,8 +259,28 @@ function sentRecord(candidate: Candidate, result: MemberResult, sentAt: Date): S
     payload: candidate.payload,
     sentAt,
   };
-  if (result.outcome === 'compliance' || result.outcome === 'failed' || result.outcome === 'skipped') {
-    record.lastError = `${result.outcome}: ${result.reason ?? 'no reason given'}`;
+  const existed = previous?.inAudience === true && previous.removed !== 'archive';
+  switch (result.outcome) {
+    case 'created':
+    case 'updated':
+      record.inAudience = true;
+      break;
+    case 'compliance':
+      record.inAudience = existed;
+      record.lastError = `compliance: ${result.reason ?? 'compliance state'}`;
+      break;
+    case 'skipped':
+    case 'archived':
+      record.lastError = `${result.outcome}: ${result.reason ?? 'not written'}`;
+      break;
+    case 'failed': {
+      const attempts = (previous?.attempts ?? 0) + 1;
+      record.inAudience = existed;
+      record.lastError = `failed: ${result.reason ?? 'no reason given'}`;
+      record.attempts = attempts;
+      if (attempts < MAX_ATTEMPTS) record.retry = 'failed';
+      break;
+    }
   }
   return record;
 }
@@ -255,64 +296,13 @@ async function readAudiences(ctx: GoalContext, goal: ExportGoal): Promise<Map<st
   return audiences;
 }
 
-function tallyDryRun(goal: ExportGoal, batch: Candidate[], statuses: Map<string, string>, tally: AudienceTally): void {
+function tallyDryRun(goal: ExportGoal, batch: Candidate[], statuses: Map<string, string>, sent: Map<string, SentRecord>, tally: AudienceTally): void {
   for (const { payload } of batch) {
     const status = statuses.get(payload.memberId);
-    if (status === 'unsubscribed' || status === 'cleaned') tally.skip('compliance');
+    if (sent.get(payload.memberId)?.removed === 'archive') tally.report.restored++;
+    else if (status === 'unsubscribed' || status === 'cleaned') tally.skip('compliance');
     else if (status !== undefined) tally.report.updated++;
     else if (goal.createMembers ?? true) tally.report.created++;
     else tally.skip('notFound');
-  }
-}
-
-/**
- * Removes audience members that are not (qualifying) profiles of the segment, after reading both completely.
- * The removal brake refuses to remove more than the configured share of the audience unless forced, and an
- * empty segment never removes anyone: it is far more often a broken segment than an intended purge.
- */
-async function syncMembership(ctx: GoalContext, goal: ExportGoal, audienceId: string, tally: AudienceTally): Promise<void> {
-  const settings = goal.removeNonSegmentMembers!;
-  const keep = new Set<string>();
-  let segmentSize = 0;
-  for await (const profiles of ctx.profiles.streamSegment({ segment: goal.segment, batchSize: 1000 })) {
-    for (const profile of profiles) {
-      segmentSize++;
-      const verdict = qualify(profile, goal, ctx.connection.objectives);
-      if ('email' in verdict) keep.add(buildMemberPayload(profile, { mappings: [] }, verdict.email).payload.memberId);
-    }
-  }
-  const action = settings.action ?? 'archive';
-  const removable = action === 'archive' ? ['subscribed', 'unsubscribed', 'transactional'] : ['subscribed'];
-  const audience: AudienceMember[] = [];
-  const toRemove: AudienceMember[] = [];
-  for await (const page of ctx.session.members.listMembers(audienceId)) {
-    for (const member of page) {
-      audience.push(member);
-      if (!keep.has(member.id) && removable.includes(member.status)) toRemove.push(member);
-    }
-  }
-  if (toRemove.length === 0) return;
-  const maxShare = settings.maxRemovalShare ?? DEFAULT_MAX_REMOVAL_SHARE;
-  const braked = segmentSize === 0 || (toRemove.length > maxShare * audience.length && !ctx.options.force);
-  if (braked) {
-    tally.report.brake = { wouldRemove: toRemove.length, audienceSize: audience.length, maxShare };
-    if (ctx.options.dryRun) return;
-    throw new CdpError(
-      'removal_brake',
-      segmentSize === 0
-        ? `segment ${goal.segment} is empty: refusing to remove ${toRemove.length} members of audience ${audienceId}`
-        : `removal brake: ${toRemove.length} of ${audience.length} members of audience ${audienceId} would be removed ` +
-            `(more than ${Math.round(maxShare * 100)}%); nothing was removed. Run with --force to remove them.`,
-    );
-  }
-  if (ctx.options.dryRun) {
-    tally.report.removed += toRemove.length;
-    return;
-  }
-  throwIfLockLost(ctx);
-  const results = await ctx.session.members.removeMembers(audienceId, toRemove, action);
-  for (const result of results) {
-    if (result.outcome === 'failed') tally.fail(result.email, result.reason ?? 'removal failed');
-    else tally.report.removed++;
   }
 }

@@ -62,6 +62,11 @@ export class InMemoryStateStore implements StateStore {
     for (const record of records) members.set(record.memberId, copyData(record));
   }
 
+  async *streamSent(connectionId: string, goalId: string, audienceId: string, batchSize: number): AsyncIterable<SentRecord[]> {
+    const records = [...(this.sent.get(keyOf(connectionId, goalId))?.get(audienceId)?.values() ?? [])];
+    for (let start = 0; start < records.length; start += batchSize) yield records.slice(start, start + batchSize).map((r) => copyData(r));
+  }
+
   async getCheckpoint<T = unknown>(connectionId: string, goalId: string): Promise<T | undefined> {
     const checkpoint = this.checkpoints.get(keyOf(connectionId, goalId));
     return checkpoint === undefined ? undefined : (copyData(checkpoint) as T);

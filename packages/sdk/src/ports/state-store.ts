@@ -1,14 +1,32 @@
+import type { MemberPayload } from '../connector.js';
 import type { RunReport } from '../report.js';
 
-/** What was last sent for one member of one audience by one export goal. */
+/** How an export goal took a member out of the active audience: what a returning profile must undo. */
+export type MemberRemoval = 'archive' | 'unsubscribe' | 'keep';
+
+/** Why a member is considered again by the next run although its profile did not change. */
+export type RetryReason = 'threshold' | 'failed';
+
+/** What one export goal last did with one member of one audience. */
 export interface SentRecord {
   memberId: string;
-  profileId: string;
+  /** The profile the member was written for; absent for a member removed without ever being written. */
+  profileId?: string;
+  /** Fingerprint of the payload last sent; empty when what Mailchimp holds must be written again. */
   hash: string;
-  payload: unknown;
+  /** The payload last sent: its tags are the tags this goal manages on the member. */
+  payload?: MemberPayload;
   sentAt: Date;
-  /** The last permanent error for this member, if its last write failed. */
+  /** The last error for this member, if its last write failed. */
   lastError?: string;
+  /** A write of this goal created or updated the member, and the goal has not archived it since. */
+  inAudience?: boolean;
+  /** The goal removed the member (membership sync, withdrawn consent), and how. */
+  removed?: MemberRemoval;
+  /** The next run considers the member's profile again, changed or not. */
+  retry?: RetryReason;
+  /** Failed writes in a row (retries stop after a few; the error stays recorded). */
+  attempts?: number;
 }
 
 export type LockAnswer = { acquired: true } | { acquired: false; owner: string; since: Date; expiresAt: Date };
@@ -38,6 +56,8 @@ export interface StateStore {
   /** Last-sent records for these members (missing ones are absent from the map). */
   getSent(connectionId: string, goalId: string, audienceId: string, memberIds: string[]): Promise<Map<string, SentRecord>>;
   putSent(connectionId: string, goalId: string, audienceId: string, records: SentRecord[]): Promise<void>;
+  /** Every record of one goal and audience, in batches, in a stable order; memory stays flat. */
+  streamSent(connectionId: string, goalId: string, audienceId: string, batchSize: number): AsyncIterable<SentRecord[]>;
 
   /** Opaque resume point of a goal; cleared when the goal completes. */
   getCheckpoint<T = unknown>(connectionId: string, goalId: string): Promise<T | undefined>;

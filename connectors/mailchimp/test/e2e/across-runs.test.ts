@@ -1,0 +1,254 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { SeedMember } from '@cdp/mailchimp-sandbox';
+import { subscriberHash, type ExportGoal, type Profile } from '@cdp/sdk';
+import { mongoFromEnvironment, type EmbeddedMongo } from '@cdp/store-mongodb';
+import { TestClock } from '../../../../packages/sdk/testing/test-clock.js';
+import { API_KEY, audienceReport, profile, World } from './world.js';
+
+// A connection over many runs, end to end (run service → engine → MongoDB store → official client → sandbox):
+// what the second and tenth run do after the CDP and Mailchimp both changed.
+
+const LIST = {
+  id: 'news1',
+  name: 'Newsletter',
+  merge_fields: [
+    { tag: 'FNAME', name: 'First name', type: 'text' as const },
+    { tag: 'PLAN', name: 'Plan', type: 'dropdown' as const, options: { choices: ['basic'] } },
+  ],
+};
+
+function exportGoal(overrides: Partial<ExportGoal> = {}): ExportGoal {
+  return {
+    id: 'to-newsletter',
+    kind: 'export',
+    segment: 'newsletter',
+    audiences: ['news1'],
+    identifier: 'email',
+    mappings: [{ source: 'property', property: 'firstName', to: 'FNAME' }],
+    ...overrides,
+  };
+}
+
+let mongo: EmbeddedMongo;
+let world: World | undefined;
+let databases = 0;
+
+beforeAll(async () => {
+  mongo = await mongoFromEnvironment('across-runs-e2e');
+});
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+afterAll(async () => {
+  await mongo.stop();
+});
+
+async function start(profiles: Profile[], goal: ExportGoal, options: { members?: SeedMember[]; clock?: TestClock } = {}): Promise<World> {
+  world = await World.start(mongo, {
+    database: `across_runs_${++databases}`,
+    lists: [{ ...LIST, members: options.members }],
+    profiles,
+    goals: [goal],
+    clock: options.clock,
+  });
+  return world;
+}
+
+/** What a marketer does in Mailchimp, over the API. */
+async function mailchimp(w: World, method: string, path: string, body?: object): Promise<number> {
+  const response = await fetch(`${w.sandbox.baseUrl}${path}`, {
+    method,
+    headers: { authorization: `Basic ${Buffer.from(`any:${API_KEY}`).toString('base64')}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return response.status;
+}
+
+/** Changes a stored profile the way the CDP would: the change moves its updatedAt. */
+async function changeProfile(w: World, id: string, change: (profile: Profile) => Partial<Profile>, at = new Date()): Promise<void> {
+  const [current] = await w.stores.profiles.findById([id]);
+  await w.stores.profiles.upsertProfiles([{ ...current, ...change(current), updatedAt: at }]);
+}
+
+const subscribed = (email: string): SeedMember => ({ email_address: email, status: 'subscribed' });
+
+describe('archived members', () => {
+  it('restores a member the connection archived when its profile re-enters the segment; one archived by someone else stays archived', async () => {
+    const people = ['ann', 'bob', 'cy', 'dee', 'eve'].map((name) => profile(name, `${name}@example.com`));
+    const w = await start(people, exportGoal({ removeNonSegmentMembers: { maxRemovalShare: 0.5 } }));
+    expect((await w.run()).status).toBe('succeeded');
+
+    await changeProfile(w, 'ann', () => ({ segments: [] }));
+    expect(audienceReport(await w.run())).toMatchObject({ removed: 1 });
+    expect(w.member('news1', 'ann@example.com')!.status).toBe('archived');
+    // A marketer archives Bob by hand.
+    expect(await mailchimp(w, 'DELETE', `/lists/news1/members/${subscriberHash('bob@example.com')}`)).toBe(204);
+
+    await changeProfile(w, 'ann', () => ({ segments: ['newsletter'] }));
+    await changeProfile(w, 'bob', (p) => ({ properties: { ...p.properties, firstName: ['Bob'] } }));
+    const back = await w.run();
+    expect(audienceReport(back)).toMatchObject({ restored: 1, failed: 0, skipped: { archived: 1 } });
+    expect(w.member('news1', 'ann@example.com')!.status).toBe('subscribed');
+    expect(w.member('news1', 'bob@example.com')!.status).toBe('archived');
+
+    const full = await w.run({ full: true });
+    expect(full.status).toBe('succeeded');
+    expect(audienceReport(full)).toMatchObject({ failed: 0, updated: 4, skipped: { archived: 1 } });
+    expect(w.member('news1', 'bob@example.com')!.status).toBe('archived');
+  });
+});
+
+describe('segment tags', () => {
+  it('follow the segments both ways and never touch tags added in Mailchimp', async () => {
+    const segmentTags = [{ segment: 'vip', as: 'VIP' }, { segment: 'churned' }];
+    const w = await start(
+      [profile('ann', 'ann@example.com', { segments: ['newsletter', 'vip'] }), profile('bob', 'bob@example.com', { segments: ['newsletter', 'vip'] })],
+      exportGoal({ segmentTags }),
+    );
+    await w.run();
+    const tags = (email: string) => [...w.member('news1', email)!.tags].sort();
+    expect(tags('ann@example.com')).toEqual(['VIP']);
+    expect(await mailchimp(w, 'POST', `/lists/news1/members/${subscriberHash('ann@example.com')}/tags`, { tags: [{ name: 'met-at-fair', status: 'active' }] })).toBe(204);
+
+    // Ann leaves vip and joins churned; Bob leaves the goal's segment and vip altogether.
+    await changeProfile(w, 'ann', () => ({ segments: ['newsletter', 'churned'] }));
+    await changeProfile(w, 'bob', () => ({ segments: [] }));
+    const report = await w.run();
+    expect(report.status).toBe('succeeded');
+    expect(tags('ann@example.com')).toEqual(['churned', 'met-at-fair']);
+    expect(tags('bob@example.com')).toEqual([]);
+    expect(audienceReport(report)).toMatchObject({ updated: 1, untagged: 2 });
+
+    // Nothing changed since: the next run writes nothing and removes nothing.
+    w.sandbox.admin.resetCounters();
+    expect(audienceReport(await w.run())).toMatchObject({ updated: 0, untagged: 0 });
+    expect(w.writeCalls()).toBe(0);
+  });
+});
+
+describe('touchpoint thresholds', () => {
+  it('sends a held-back profile in the first period whose threshold allows it, though it did not change', async () => {
+    const clock = new TestClock(new Date());
+    const stage = { lifecycles: [{ lifecycle: 'onboarding', stage: 'new' }] };
+    const w = await start([profile('busy', 'busy@example.com', stage)], exportGoal({ lifecycleThreshold: { events: ['sent', 'open'] } }), { clock });
+    const now = clock.now().toISOString();
+    w.sandbox.admin.addCampaign({
+      id: 'c1',
+      list_id: 'news1',
+      send_time: now,
+      recipients: [{ email_address: 'busy@example.com', activity: [{ action: 'open', timestamp: now }] }],
+    });
+    expect(audienceReport(await w.run()).skipped).toEqual({ threshold: 1 });
+    expect(audienceReport(await w.run()).skipped).toEqual({ threshold: 1 });
+    expect(w.member('news1', 'busy@example.com')).toBeUndefined();
+
+    clock.advance(7 * 24 * 3600_000);
+    const nextWeek = await w.run();
+    expect(audienceReport(nextWeek)).toMatchObject({ created: 1, skipped: {} });
+    expect(w.member('news1', 'busy@example.com')!.status).toBe('subscribed');
+    expect(audienceReport(await w.run())).toMatchObject({ created: 0, updated: 0 });
+  });
+});
+
+describe('removal brake', () => {
+  it('weighs the audience as it was before the run: the dry run and the run give the same verdict', async () => {
+    // 24 members: 18 of them profiles of the segment, 6 not; 18 more profiles are not members yet.
+    const inAudience = Array.from({ length: 18 }, (_, i) => profile(`m${i}`, `m${i}@example.com`));
+    const newcomers = Array.from({ length: 18 }, (_, i) => profile(`n${i}`, `n${i}@example.com`));
+    const strangers = Array.from({ length: 6 }, (_, i) => subscribed(`s${i}@example.com`));
+    const w = await start([...inAudience, ...newcomers], exportGoal({ removeNonSegmentMembers: {} }), {
+      members: [...inAudience.map((p) => subscribed(p.properties.email[0] as string)), ...strangers],
+    });
+    const test = await w.service.test('e2e');
+    expect(audienceReport(test).brake).toEqual({ wouldRemove: 6, audienceSize: 24, maxShare: 0.2 });
+    const run = await w.run();
+    expect(audienceReport(run).brake).toEqual({ wouldRemove: 6, audienceSize: 24, maxShare: 0.2 });
+    expect(run.goals[0].error).toMatch(/removal brake: 6 of the 24 members/);
+    expect(w.members('news1').filter((m) => m.status === 'archived')).toHaveLength(0);
+    expect(audienceReport(run).created).toBe(18);
+  });
+
+  it('counts only members the action could remove', async () => {
+    // 30 subscribed (one still in the segment) and 170 cleaned, which no removal can change.
+    const members = [
+      ...Array.from({ length: 30 }, (_, i) => subscribed(`s${i}@example.com`)),
+      ...Array.from({ length: 170 }, (_, i): SeedMember => ({ email_address: `c${i}@example.com`, status: 'cleaned' })),
+    ];
+    const w = await start([profile('s0', 's0@example.com')], exportGoal({ removeNonSegmentMembers: {} }), { members });
+    const report = await w.run();
+    expect(audienceReport(report).brake).toEqual({ wouldRemove: 29, audienceSize: 30, maxShare: 0.2 });
+    expect(w.members('news1').filter((m) => m.status === 'subscribed')).toHaveLength(30);
+  });
+});
+
+describe('withdrawn consent', () => {
+  const people = () => ['ann', 'bob', 'cy'].map((name) => profile(name, `${name}@example.com`));
+  const withdraw = (): Partial<Profile> => ({ consent: { objectives: ['analytics'] } });
+
+  it('unsubscribes, by default, the member of a profile that lost consent or was deleted, and never subscribes it again', async () => {
+    const w = await start(people(), exportGoal());
+    await w.run();
+    await changeProfile(w, 'ann', withdraw);
+    await w.stores.db.collection('profiles').deleteOne({ _id: 'bob' as never });
+    const report = await w.run();
+    expect(audienceReport(report)).toMatchObject({ withdrawn: 2, failed: 0 });
+    expect(w.member('news1', 'ann@example.com')!.status).toBe('unsubscribed');
+    expect(w.member('news1', 'bob@example.com')!.status).toBe('unsubscribed');
+    expect(w.member('news1', 'cy@example.com')!.status).toBe('subscribed');
+    expect(audienceReport(await w.run())).toMatchObject({ withdrawn: 0 });
+
+    // Consent given again: the member is written, but only the person can subscribe again.
+    await changeProfile(w, 'ann', () => ({ consent: { objectives: ['newsletter'] } }));
+    const again = await w.run();
+    expect(audienceReport(again).skipped).toMatchObject({ compliance: 1 });
+    expect(w.member('news1', 'ann@example.com')!.status).toBe('unsubscribed');
+  });
+
+  it('archives instead, or keeps the member, as the goal says; with membership sync too', async () => {
+    const archiving = await start(people(), exportGoal({ onConsentWithdrawn: 'archive', removeNonSegmentMembers: { maxRemovalShare: 1 } }));
+    await archiving.run();
+    await changeProfile(archiving, 'ann', withdraw);
+    const report = await archiving.run();
+    expect(audienceReport(report)).toMatchObject({ withdrawn: 1, removed: 0 });
+    expect(archiving.member('news1', 'ann@example.com')!.status).toBe('archived');
+    await archiving.close();
+
+    const keeping = await start(people(), exportGoal({ onConsentWithdrawn: 'keep' }));
+    await keeping.run();
+    await changeProfile(keeping, 'ann', withdraw);
+    expect(audienceReport(await keeping.run())).toMatchObject({ withdrawn: 1 });
+    expect(keeping.member('news1', 'ann@example.com')!.status).toBe('subscribed');
+  });
+});
+
+describe('failed members', () => {
+  it('are retried by the next runs, unchanged, until they succeed or fail a third time', async () => {
+    const w = await start(
+      [
+        profile('ann', 'ann@example.com', { properties: { email: ['ann@example.com'], city: ['pro'] } }),
+        profile('bob', 'bob@example.com', { properties: { email: ['bob@example.com'], city: ['gold'] } }),
+      ],
+      exportGoal({ mappings: [{ source: 'property', property: 'city', to: 'PLAN' }] }),
+    );
+    const first = await w.run();
+    expect(audienceReport(first)).toMatchObject({ failed: 2 });
+    expect(audienceReport(first).failures[0].reason).toMatch(/choose one of the options/);
+    expect(audienceReport(await w.run())).toMatchObject({ failed: 2, unchanged: 0 });
+
+    // The marketer adds the option Ann needs: the next run retries both, unchanged as they are.
+    const fields = (await (await fetch(`${w.sandbox.baseUrl}/lists/news1/merge-fields`, {
+      headers: { authorization: `Basic ${Buffer.from(`any:${API_KEY}`).toString('base64')}` },
+    })).json()) as { merge_fields: { merge_id: number; tag: string }[] };
+    const plan = fields.merge_fields.find((field) => field.tag === 'PLAN')!;
+    expect(await mailchimp(w, 'PATCH', `/lists/news1/merge-fields/${plan.merge_id}`, { options: { choices: ['basic', 'pro'] } })).toBe(200);
+    expect(audienceReport(await w.run())).toMatchObject({ created: 1, failed: 1 });
+    expect(w.member('news1', 'ann@example.com')!.merge_fields.PLAN).toBe('pro');
+
+    // Bob failed a third time: the failure is final until his profile changes, its reason kept.
+    expect(audienceReport(await w.run())).toMatchObject({ selected: 0, failed: 0 });
+    const [record] = (await w.stores.state.getSent('e2e', 'to-newsletter', 'news1', [subscriberHash('bob@example.com')])).values();
+    expect(record).toMatchObject({ attempts: 3, lastError: expect.stringMatching(/choose one of the options/) });
+    expect(record.retry).toBeUndefined();
+  });
+});

@@ -1,0 +1,122 @@
+import type { ExportGoal } from '../config/generated-types.js';
+import type { AudienceMember, RemovalAction } from '../connector.js';
+import { CdpError } from '../errors.js';
+import { subscriberHash } from '../identifiers.js';
+import type { SentRecord } from '../ports/state-store.js';
+import type { AudienceTally } from './audience-tally.js';
+import { throwIfLockLost, type GoalContext } from './goal-context.js';
+import { qualify } from './qualify.js';
+
+const DEFAULT_MAX_REMOVAL_SHARE = 0.2;
+
+/** Statuses a removal can change: archiving takes any active member, unsubscribing only subscribed ones. */
+const REMOVABLE: Record<RemovalAction, string[]> = {
+  archive: ['subscribed', 'unsubscribed', 'transactional'],
+  unsubscribe: ['subscribed'],
+};
+
+/** One audience's removals, decided before the run writes anything. */
+export interface RemovalPlan {
+  audienceId: string;
+  toRemove: AudienceMember[];
+  /** Members the action could remove at all: the brake's share is taken of these. */
+  removable: number;
+  braked: boolean;
+  segmentEmpty: boolean;
+}
+
+/**
+ * Works out, from the segment and the audiences as they are before the run's writes, which members are not
+ * (qualifying) profiles of the segment. The removal brake refuses to remove more than the configured share of
+ * the members the action could remove, unless forced; an empty segment never removes anyone: it is far more
+ * often a broken segment than an intended purge. A dry run and a run on the same data give the same verdict.
+ */
+export async function planRemovals(ctx: GoalContext, goal: ExportGoal, tallies: AudienceTally[]): Promise<RemovalPlan[]> {
+  const settings = goal.removeNonSegmentMembers!;
+  const keep = new Set<string>();
+  let segmentSize = 0;
+  for await (const profiles of ctx.profiles.streamSegment({ segment: goal.segment, batchSize: 1000 })) {
+    for (const profile of profiles) {
+      segmentSize++;
+      const verdict = qualify(profile, goal, ctx.connection.objectives);
+      if ('email' in verdict) keep.add(subscriberHash(verdict.email));
+    }
+  }
+  const action = settings.action ?? 'archive';
+  const maxShare = settings.maxRemovalShare ?? DEFAULT_MAX_REMOVAL_SHARE;
+  const plans: RemovalPlan[] = [];
+  for (const [index, audienceId] of goal.audiences.entries()) {
+    let removable = 0;
+    const toRemove: AudienceMember[] = [];
+    for await (const page of ctx.session.members.listMembers(audienceId)) {
+      for (const member of page) {
+        if (!REMOVABLE[action].includes(member.status)) continue;
+        removable++;
+        if (!keep.has(member.id)) toRemove.push(member);
+      }
+    }
+    const segmentEmpty = segmentSize === 0;
+    const braked = toRemove.length > 0 && (segmentEmpty || (toRemove.length > maxShare * removable && !ctx.options.force));
+    if (braked) tallies[index].report.brake = { wouldRemove: toRemove.length, audienceSize: removable, maxShare };
+    plans.push({ audienceId, toRemove, removable, braked, segmentEmpty });
+  }
+  return plans;
+}
+
+/**
+ * Carries out the plans after the run's writes; members whose consent was withdrawn in this run were already
+ * handled. A braked plan fails the goal (after its writes) and removes no one.
+ */
+export async function applyRemovals(
+  ctx: GoalContext,
+  goal: ExportGoal,
+  plans: RemovalPlan[],
+  tallies: AudienceTally[],
+  withdrawn: Set<string>,
+): Promise<void> {
+  const action = goal.removeNonSegmentMembers!.action ?? 'archive';
+  for (const [index, plan] of plans.entries()) {
+    const tally = tallies[index];
+    if (plan.braked) {
+      if (ctx.options.dryRun) continue;
+      throw brakeError(goal, plan, tally.report.brake!.maxShare);
+    }
+    const toRemove = plan.toRemove.filter((member) => !withdrawn.has(member.id));
+    if (toRemove.length === 0) continue;
+    if (ctx.options.dryRun) {
+      tally.report.removed += toRemove.length;
+      continue;
+    }
+    throwIfLockLost(ctx);
+    const results = await ctx.session.members.removeMembers(plan.audienceId, toRemove, action);
+    for (const result of results) {
+      if (result.outcome === 'failed') tally.fail(result.email, result.reason ?? 'removal failed');
+      else tally.report.removed++;
+    }
+    const removed = results.filter((result) => result.outcome !== 'failed').map((result) => result.memberId);
+    await recordRemovals(ctx, goal, plan.audienceId, removed, action);
+  }
+}
+
+/** Remembers that the goal removed these members, so a profile that returns brings its member back. */
+export async function recordRemovals(ctx: GoalContext, goal: ExportGoal, audienceId: string, memberIds: string[], action: SentRecord['removed']): Promise<void> {
+  if (memberIds.length === 0) return;
+  const sent = await ctx.state.getSent(ctx.connection.id, goal.id, audienceId, memberIds);
+  const now = ctx.clock.now();
+  const records = memberIds.map((memberId): SentRecord => {
+    const { retry: _retry, attempts: _attempts, lastError: _error, ...previous } = sent.get(memberId) ?? { memberId, hash: '', sentAt: now };
+    return { ...previous, hash: '', removed: action, inAudience: action === 'archive' ? false : previous.inAudience };
+  });
+  await ctx.state.putSent(ctx.connection.id, goal.id, audienceId, records);
+}
+
+function brakeError(goal: ExportGoal, plan: RemovalPlan, maxShare: number): CdpError {
+  const { audienceId, toRemove, removable } = plan;
+  return new CdpError(
+    'removal_brake',
+    plan.segmentEmpty
+      ? `segment ${goal.segment} is empty: refusing to remove ${toRemove.length} members of audience ${audienceId}`
+      : `removal brake: ${toRemove.length} of the ${removable} members of audience ${audienceId} that could be removed would be ` +
+          `(more than ${Math.round(maxShare * 100)}%); nothing was removed. Run with --force to remove them.`,
+  );
+}

@@ -1,0 +1,18 @@
+import type { ExportGoal } from '../config/generated-types.js';
+import { hasConsent } from '../consent.js';
+import { isValidEmail, normalizeEmail } from '../identifiers.js';
+import type { Profile } from '../profile.js';
+import type { SkipReason } from '../report.js';
+
+export type Qualification = { email: string } | { skip: SkipReason };
+
+/** Whether a profile of the segment becomes a member: stage, consent, then a valid email, in that order. */
+export function qualify(profile: Profile, goal: ExportGoal, objectives: string[]): Qualification {
+  const stage = goal.lifecycleStage;
+  if (stage && !profile.lifecycles.some((p) => p.lifecycle === stage.lifecycle && p.stage === stage.stage)) return { skip: 'notInStage' };
+  if (!hasConsent(profile, objectives)) return { skip: 'noConsent' };
+  const raw = profile.properties[goal.identifier]?.find((value) => typeof value === 'string' && value.trim() !== '');
+  if (typeof raw !== 'string') return { skip: 'noIdentifier' };
+  const email = normalizeEmail(raw);
+  return isValidEmail(email) ? { email } : { skip: 'invalidIdentifier' };
+}

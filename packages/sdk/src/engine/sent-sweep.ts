@@ -1,0 +1,101 @@
+import type { TagRemoval } from '../connector.js';
+import { hasConsent } from '../consent.js';
+import { buildMemberPayload } from '../mapping/export-mapping.js';
+import type { SentRecord } from '../ports/state-store.js';
+import type { Profile } from '../profile.js';
+import type { AudienceTally } from './audience-tally.js';
+import { removeTags, type ExportRun } from './export-run.js';
+import { throwIfLockLost } from './goal-context.js';
+import { recordRemovals } from './membership-sync.js';
+import { qualify } from './qualify.js';
+
+const SWEEP_BATCH = 500;
+
+/** What the sweep found beyond the segment stream. */
+export interface SweepResult {
+  /** Profiles to export again although unchanged: held by a threshold or failed in an earlier run. */
+  revisit: string[];
+  /** Members whose consent was withdrawn in this run (membership sync leaves them alone). */
+  withdrawn: Set<string>;
+}
+
+/**
+ * Walks the goal's sent records, the members this goal wrote, with their profiles as they are now:
+ * - a profile that lost consent to every objective, or was deleted, gets `onConsentWithdrawn` (unsubscribe by
+ *   default) for the member this goal wrote; nobody is ever re-subscribed by it;
+ * - a profile that left the goal's segment loses the segment tags this goal wrote that no longer apply;
+ * - a record waiting for a retry brings its unchanged profile back into the run (`revisit`).
+ * Profiles the segment stream already brought into this run (changed since `since`) are not revisited.
+ */
+export async function sweepSent(run: ExportRun, since: Date | undefined): Promise<SweepResult> {
+  const { ctx, goal } = run;
+  const revisit = new Set<string>();
+  const withdrawn = new Set<string>();
+  for (const [index, audienceId] of goal.audiences.entries()) {
+    for await (const records of ctx.state.streamSent(ctx.connection.id, goal.id, audienceId, SWEEP_BATCH)) {
+      throwIfLockLost(ctx);
+      const ids = [...new Set(records.flatMap((record) => (record.profileId ? [record.profileId] : [])))];
+      const profiles = new Map((await ctx.profiles.findById(ids)).map((profile) => [profile.id, profile]));
+      const withdrawals: SentRecord[] = [];
+      const untag: { record: SentRecord; tags: string[] }[] = [];
+      for (const record of records) {
+        const profile = record.profileId === undefined ? undefined : profiles.get(record.profileId);
+        const written = record.inAudience === true && record.removed === undefined;
+        if (written && (!profile || !hasConsent(profile, ctx.connection.objectives))) withdrawals.push(record);
+        else if (profile && record.retry && profile.segments.includes(goal.segment) && !(since === undefined || profile.updatedAt > since)) revisit.add(profile.id);
+        else if (written && profile && !profile.segments.includes(goal.segment)) {
+          const stale = staleTags(run, record, profile);
+          if (stale.length > 0) untag.push({ record, tags: stale });
+        }
+      }
+      await withdraw(run, audienceId, withdrawals, run.tallies[index]);
+      for (const record of withdrawals) withdrawn.add(record.memberId);
+      await removeStaleTags(run, audienceId, untag, run.tallies[index]);
+    }
+  }
+  return { revisit: [...revisit], withdrawn };
+}
+
+/** Tags this goal wrote on the member that the profile's segments no longer give. */
+function staleTags(run: ExportRun, record: SentRecord, profile: Profile): string[] {
+  const written = record.payload?.tags ?? [];
+  if (written.length === 0) return [];
+  const verdict = qualify(profile, run.goal, run.ctx.connection.objectives);
+  const current = 'email' in verdict ? buildMemberPayload(profile, { mappings: [], segmentTags: run.goal.segmentTags }, verdict.email).payload.tags : [];
+  return written.filter((tag) => !current.includes(tag));
+}
+
+async function withdraw(run: ExportRun, audienceId: string, records: SentRecord[], tally: AudienceTally): Promise<void> {
+  const { ctx, goal } = run;
+  if (records.length === 0) return;
+  const action = goal.onConsentWithdrawn ?? 'unsubscribe';
+  if (ctx.options.dryRun) {
+    tally.report.withdrawn += records.length;
+    return;
+  }
+  let done = records.map((record) => record.memberId);
+  if (action !== 'keep') {
+    const members = records.map((record) => ({ id: record.memberId, email: record.payload?.email ?? '', status: 'subscribed' }));
+    const results = await ctx.session.members.removeMembers(audienceId, members, action);
+    for (const result of results) if (result.outcome === 'failed') tally.fail(result.email, result.reason ?? 'withdrawal failed');
+    // A failed withdrawal keeps its record as it was: the next run tries again.
+    done = results.filter((result) => result.outcome !== 'failed').map((result) => result.memberId);
+  }
+  tally.report.withdrawn += done.length;
+  await recordRemovals(ctx, goal, audienceId, done, action);
+}
+
+async function removeStaleTags(run: ExportRun, audienceId: string, untag: { record: SentRecord; tags: string[] }[], tally: AudienceTally): Promise<void> {
+  const { ctx, goal } = run;
+  if (untag.length === 0) return;
+  if (ctx.options.dryRun) {
+    tally.report.untagged += untag.length;
+    return;
+  }
+  const removals: TagRemoval[] = untag.map(({ record, tags }) => ({ memberId: record.memberId, email: record.payload!.email, tags }));
+  const failed = await removeTags(ctx, audienceId, removals, tally);
+  const records = untag
+    .filter(({ record }) => !failed.has(record.memberId))
+    .map(({ record, tags }): SentRecord => ({ ...record, hash: '', payload: { ...record.payload!, tags: record.payload!.tags.filter((tag) => !tags.includes(tag)) } }));
+  await ctx.state.putSent(ctx.connection.id, goal.id, audienceId, records);
+}
