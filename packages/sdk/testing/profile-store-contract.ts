@@ -105,6 +105,17 @@ export function describeProfileStoreContract(name: string, open: () => Promise<O
         expect(await store.count({ segment })).toBe(0);
       });
 
+      it('keeps the import bookkeeping of a replaced profile unless the replacement carries its own', async () => {
+        const first = await seed({ permissionLevel: 'high', sourceVersions: { 'g:l:m': 'v1' }, sourceSums: { 'g:l:m|points': 120 } });
+        await store.upsertProfiles([makeProfile(first.id, { properties: { points: [240] } })]);
+        const kept = await load(first.id);
+        expect(kept).toMatchObject({ properties: { points: [240] }, sourceVersions: { 'g:l:m': 'v1' }, sourceSums: { 'g:l:m|points': 120 } });
+        expect(kept.permissionLevel).toBeUndefined();
+
+        await store.upsertProfiles([makeProfile(first.id, { sourceVersions: { 'g:l:m': 'v2' }, sourceSums: { 'g:l:m|points': 5 } })]);
+        expect(await load(first.id)).toMatchObject({ sourceVersions: { 'g:l:m': 'v2' }, sourceSums: { 'g:l:m|points': 5 } });
+      });
+
       it('keeps its own copies: changing inputs or results afterwards does not change the store', async () => {
         const input = makeProfile(freshId('p'), { properties: { tags: ['a'] } });
         await store.upsertProfiles([input]);

@@ -115,13 +115,21 @@ export class MongoProfileStore implements ProfileStore {
     return results;
   }
 
+  /**
+   * Replaces each profile's fields, but keeps the stored import bookkeeping (`sourceVersions`, `sourceSums`)
+   * unless the profile given carries its own: a CDP rewriting its profiles must not make imports count again.
+   */
   async upsertProfiles(profiles: Profile[]): Promise<void> {
     const documents = profiles.map((profile) => toDocument(profile, this.options.uniqueIdentifiers));
     for (let start = 0; start < documents.length; start += this.writeBatchSize) {
-      const replacements: AnyBulkWriteOperation<ProfileDocument>[] = documents
-        .slice(start, start + this.writeBatchSize)
-        .map((document) => ({ replaceOne: { filter: { _id: document._id }, replacement: document, upsert: true } }));
-      await this.profiles.bulkWrite(replacements, { ordered: true });
+      const writes: AnyBulkWriteOperation<ProfileDocument>[] = documents.slice(start, start + this.writeBatchSize).map(({ _id, ...fields }) => ({
+        updateOne: {
+          filter: { _id },
+          update: fields.permissionLevel === undefined ? { $set: fields, $unset: { permissionLevel: '' } } : { $set: fields },
+          upsert: true,
+        },
+      }));
+      await this.profiles.bulkWrite(writes, { ordered: true });
     }
   }
 

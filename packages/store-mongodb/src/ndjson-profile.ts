@@ -7,11 +7,18 @@ export class ProfileLineError extends Error {}
 const KNOWN_FIELDS = new Set(['id', 'properties', 'segments', 'lifecycles', 'viewedInteractions', 'permissionLevel', 'consent', 'updatedAt', 'sourceVersions']);
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
+/** A profile line as read: its `updatedAt` is the file's claim, used only when the loader is told to. */
+export interface ProfileLine {
+  profile: Omit<Profile, 'updatedAt'>;
+  updatedAt?: Date;
+}
+
 /**
- * Reads one NDJSON line as a profile: the Profile shape with `updatedAt` as an ISO 8601 string. `id` and
- * `updatedAt` are required; absent lists read as empty (and absent consent as none).
+ * Reads one NDJSON line as a profile: the Profile shape with an optional `updatedAt` as an ISO 8601 string.
+ * `id` is required; absent lists read as empty (and absent consent as none). Unknown fields, also inside
+ * `consent`, are refused: a misspelt or unexpected consent field must never pass as consent given.
  */
-export function parseProfileLine(line: string): Profile {
+export function parseProfileLine(line: string): ProfileLine {
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
@@ -23,21 +30,28 @@ export function parseProfileLine(line: string): Profile {
   if (unknown.length > 0) throw new ProfileLineError(`unknown field ${unknown.map((key) => JSON.stringify(key)).join(', ')}`);
   if (typeof record.id !== 'string' || record.id.trim() === '') throw new ProfileLineError('id must be a non-empty string');
 
-  const profile: Profile = {
+  const profile: Omit<Profile, 'updatedAt'> = {
     id: record.id,
     properties: readProperties(record.properties),
     segments: stringList(record.segments, 'segments'),
     lifecycles: readLifecycles(record.lifecycles),
     viewedInteractions: stringList(record.viewedInteractions, 'viewedInteractions'),
-    consent: { objectives: stringList(record.consent === undefined ? undefined : asObject(record.consent, 'consent').objectives, 'consent.objectives') },
-    updatedAt: readDate(record.updatedAt),
+    consent: readConsent(record.consent),
   };
   if (record.permissionLevel !== undefined) {
     if (typeof record.permissionLevel !== 'string') throw new ProfileLineError('permissionLevel must be a string');
     profile.permissionLevel = record.permissionLevel;
   }
   if (record.sourceVersions !== undefined) profile.sourceVersions = readSourceVersions(record.sourceVersions);
-  return profile;
+  return record.updatedAt === undefined ? { profile } : { profile, updatedAt: readDate(record.updatedAt) };
+}
+
+function readConsent(value: unknown): Profile['consent'] {
+  if (value === undefined) return { objectives: [] };
+  const consent = asObject(value, 'consent');
+  const unknown = Object.keys(consent).filter((key) => key !== 'objectives');
+  if (unknown.length > 0) throw new ProfileLineError(`unknown consent field ${unknown.map((key) => JSON.stringify(key)).join(', ')}: consent holds only "objectives"`);
+  return { objectives: stringList(consent.objectives, 'consent.objectives') };
 }
 
 function asObject(value: unknown, what: string): Record<string, unknown> {
@@ -70,7 +84,6 @@ function readLifecycles(value: unknown): LifecyclePosition[] {
 }
 
 function readDate(value: unknown): Date {
-  if (value === undefined) throw new ProfileLineError('updatedAt is missing');
   const date = typeof value === 'string' && ISO_DATE.test(value) ? new Date(value) : undefined;
   if (!date || Number.isNaN(date.getTime())) throw new ProfileLineError(`updatedAt is not an ISO 8601 date: ${JSON.stringify(value)}`);
   return date;

@@ -62,8 +62,15 @@ export class InMemoryProfileStore implements ProfileStore {
     return results;
   }
 
+  /** Keeps the stored import bookkeeping unless the profile given carries its own (see the port). */
   async upsertProfiles(profiles: Profile[]): Promise<void> {
-    for (const profile of profiles) this.write(cloneProfile(profile));
+    for (const profile of profiles) {
+      const stored = this.profiles.get(profile.id);
+      const copy = cloneProfile(profile);
+      if (stored?.sourceVersions && !copy.sourceVersions) copy.sourceVersions = { ...stored.sourceVersions };
+      if (stored?.sourceSums && !copy.sourceSums) copy.sourceSums = { ...stored.sourceSums };
+      this.write(copy);
+    }
   }
 
   async count(query: { segment?: string } = {}): Promise<number> {

@@ -56,7 +56,11 @@ export interface ProfileStore {
   findById(ids: string[]): Promise<Profile[]>;
   /** Applies patches in bulk; every result is in the order of the input. */
   applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]>;
-  /** Inserts or replaces whole profiles (loaders, tests, a CDP's own sync). */
+  /**
+   * Inserts or replaces whole profiles (loaders, tests, a CDP's own sync). The stored import bookkeeping
+   * (`sourceVersions`, `sourceSums`) is kept unless the profile given carries its own: rewriting a profile must
+   * not make an import count its members again.
+   */
   upsertProfiles(profiles: Profile[]): Promise<void>;
   count(query?: { segment?: string }): Promise<number>;
 }
