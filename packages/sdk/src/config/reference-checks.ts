@@ -86,15 +86,30 @@ function unknownName(pointer: string, what: string, name: string, known: string[
   return { pointer, message: `unknown ${what} "${name}"${didYouMean(name, known)}${listOf(known)}` };
 }
 
-/** Goal ids used twice, audiences listed twice, and two mappings writing one target. */
+/**
+ * Goal ids used twice, audiences listed twice, two mappings writing one target, and two enabled goals keeping
+ * one audience's membership in sync: each would remove the other's members (every member not in its own
+ * segment), so one goal must own an audience's membership.
+ */
 export function duplicateProblems(connection: Connection): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const goalIds = new FirstSeen();
+  const synced = new FirstSeen();
   connection.goals.forEach((goal, index) => {
     const at = (...segments: (string | number)[]): string => pointerTo('/goals', index, ...segments);
     const earlier = goalIds.see(goal.id, at());
     if (earlier) problems.push({ pointer: at('id'), message: `goal id "${goal.id}" is already used by ${earlier}` });
     problems.push(...(goal.kind === 'import' ? importDuplicates(goal, at) : exportDuplicates(goal, at)));
+    if (goal.kind !== 'export' || !goal.removeNonSegmentMembers || goal.enabled === false) return;
+    for (const audienceId of goal.audiences) {
+      const owner = synced.see(audienceId, at());
+      if (owner) {
+        problems.push({
+          pointer: at('removeNonSegmentMembers'),
+          message: `audience "${audienceId}" is already kept in sync by ${owner}: two goals removing members not in their own segment would remove each other's members; keep membership sync on one goal`,
+        });
+      }
+    }
   });
   return problems;
 }
