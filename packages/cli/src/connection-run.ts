@@ -7,6 +7,7 @@ import { checkCredentials, validateConnectionFile, withHost } from './host.js';
 import type { Output } from './output.js';
 import { ProgressDisplay } from './progress.js';
 import { renderRunReport } from './report-table.js';
+import { listenForInterruption, SIGNAL_EXIT_CODES, type Interruption } from './signals.js';
 
 export interface RunFlags {
   goal?: string[];
@@ -17,7 +18,9 @@ export interface RunFlags {
 
 /**
  * Runs (or dry-runs) a connection file: the config is checked before anything is opened, then MongoDB and the
- * credentials, and only then does the run start. Prints the report as a table or as JSON.
+ * credentials, and only then does the run start. Prints the report as a table or as JSON. Ctrl-C or SIGTERM
+ * during a run stops it after the batch in flight: the report so far is printed, and the exit code is the
+ * signal's.
  */
 export async function runConnectionFile({ ctx, globals, options }: Invocation<RunFlags>, path: string, dryRun: boolean): Promise<ExitCodeValue> {
   const catalog = await readCatalogFile(globals.catalog);
@@ -32,15 +35,26 @@ export async function runConnectionFile({ ctx, globals, options }: Invocation<Ru
     await checkCredentials(ctx, connection);
     const progress = new ProgressDisplay(ctx.output);
     const request = { goalIds: options.goal, full: options.full, force: options.force, onProgress: progress.update };
+    // A dry run writes nothing and holds no lock: a signal may end it at once, as by default.
+    const interruption = dryRun ? undefined : listenForInterruption(ctx.output);
     let report: RunReport;
     try {
-      report = dryRun ? await host.service.test(file.id, request) : await host.service.runNow(file.id, request);
+      report = dryRun ? await host.service.test(file.id, request) : await host.service.runNow(file.id, { ...request, signal: interruption?.signal });
     } finally {
+      interruption?.dispose();
       progress.finish();
     }
     printReport(ctx.output, report, options.json ?? false);
-    return reportExitCode(report);
+    return interruptedExitCode(ctx.output, report, interruption) ?? reportExitCode(report);
   });
+}
+
+/** The exit code of a run a signal stopped, after a line that says so; a run that finished anyway keeps its own. */
+function interruptedExitCode(output: Output, report: RunReport, interruption: Interruption | undefined): ExitCodeValue | undefined {
+  const signal = interruption?.received;
+  if (!signal || report.status !== 'interrupted') return undefined;
+  output.message(`Run ${report.runId} interrupted by ${signal}: saved as interrupted, lock released; the next run continues where it stopped.`);
+  return SIGNAL_EXIT_CODES[signal];
 }
 
 export function printReport(output: Output, report: RunReport, json: boolean): void {

@@ -10,6 +10,10 @@ export const ExitCode = {
   alreadyRunning: 3,
   /** MongoDB or Mailchimp cannot be reached, or the credentials are wrong. */
   unreachable: 4,
+  /** Stopped by Ctrl-C (SIGINT): 128 + 2, the shell's convention. */
+  interrupted: 130,
+  /** Stopped by SIGTERM: 128 + 15. */
+  terminated: 143,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

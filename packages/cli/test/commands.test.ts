@@ -1,8 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSandbox, type Sandbox, type SandboxSeed } from '@cdp/mailchimp-sandbox';
 import { loadProfilesFromNdjson, openMongoStores, startEmbeddedMongo, type EmbeddedMongo, type MongoStores } from '@cdp/store-mongodb';
-import { assertBuilt, childEnv, EXAMPLES, outputs, runCdp, startCdp } from './support/cli-process.js';
+import { assertBuilt, childEnv, EXAMPLES, outputs, runCdp, spawnCdp, startCdp, type RunningCdp } from './support/cli-process.js';
 
 const CATALOG = `${EXAMPLES}catalog.json`;
 const CONNECTION = `${EXAMPLES}newsletter.connection.json`;
@@ -151,6 +155,132 @@ describe('cdp audiences', () => {
     expect(result.stdout).toMatch(/newsletter1\s+Newsletter\s+\d+\s+no\s+FNAME \(text\)/);
     expect(result.stdout).toContain('POINTS (number)');
   });
+});
+
+/** A webhook receiver on loopback: the run summaries it was sent. */
+async function startHook(): Promise<{ url: string; bodies: { status: string; runId: string; error?: string }[]; close(): Promise<void> }> {
+  const bodies: { status: string; runId: string }[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      bodies.push(JSON.parse(body));
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    bodies,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The example connection under another id (its own history and lock), changed by `edit`, in a file of its own. */
+async function exampleVariant(id: string, edit: (config: Record<string, unknown>) => void): Promise<string> {
+  const config = JSON.parse(await readFile(CONNECTION, 'utf8'));
+  config.id = id;
+  edit(config);
+  const path = join(await mkdtemp(join(tmpdir(), 'cdp-cli-')), `${id}.connection.json`);
+  await writeFile(path, JSON.stringify(config));
+  return path;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const BATCH_SUBSCRIBE = 'POST /3.0/lists/{list_id}';
+const EXPORT_GOAL = 'export-newsletter-subscribers';
+
+/**
+ * Starts `cdp run` with every Mailchimp answer taking 1.5 s, and resolves once its batch call has reached the
+ * sandbox: a signal sent then lands while the run waits for that call. The caller clears the faults.
+ */
+async function exportWaitingForItsBatch(args: string[]): Promise<RunningCdp> {
+  const batchesBefore = sandbox.admin.counters().byRoute[BATCH_SUBSCRIBE] ?? 0;
+  sandbox.admin.setFaults({ latencyMs: 1_500 });
+  const running = spawnCdp(args, env);
+  await waitFor(() => (sandbox.admin.counters().byRoute[BATCH_SUBSCRIBE] ?? 0) > batchesBefore);
+  return running;
+}
+
+describe('refused and interrupted runs', () => {
+  it('a run refused for an audience the account lacks exits 2, is in the history with its reason, and is notified', async () => {
+    const hook = await startHook();
+    try {
+      const path = await exampleVariant('newsletter-refused', (config) => {
+        config.notify = [{ type: 'webhook', url: hook.url, on: 'failure' }];
+        (config.goals as { kind: string; audiences: string[] }[])[1].audiences = ['gone1'];
+      });
+      const run = await runCdp(['--catalog', CATALOG, 'run', path], env);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('/goals/1/audiences/0: unknown audience "gone1"');
+      const history = await runCdp(['--catalog', CATALOG, '--connections', path, 'history', 'newsletter-refused'], env);
+      expect(history.stdout).toMatch(/manual\s+refused\s/);
+      expect(history.stdout).toMatch(/Errors:\n {2}\S+: Invalid config:\n {4}\/goals\/1\/audiences\/0: unknown audience "gone1"/);
+      expect(hook.bodies).toEqual([expect.objectContaining({ status: 'refused' })]);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('Ctrl-C stops cdp run after the batch in flight: exit 130, one line, the report so far, saved as interrupted, the lock free at once', async () => {
+    const hook = await startHook();
+    const path = await exampleVariant('newsletter-interrupted', (config) => {
+      config.notify = [{ type: 'webhook', url: hook.url, on: 'failure' }];
+    });
+    const args = ['--catalog', CATALOG, '--connections', path];
+    try {
+      const running = await exportWaitingForItsBatch([...args, 'run', path, '--goal', EXPORT_GOAL]);
+      running.child.kill('SIGINT');
+      const interrupted = await running.exited;
+      sandbox.admin.setFaults({});
+
+      expect(interrupted.code).toBe(130);
+      expect(interrupted.stderr).toMatch(/^Run \S+ interrupted by SIGINT: saved as interrupted, lock released; the next run continues where it stopped\.$/m);
+      expect(interrupted.stdout).toMatch(/^Run \S+ of newsletter-interrupted: interrupted in /m);
+      // The batch call in flight finished and was counted.
+      expect(interrupted.stdout).toMatch(new RegExp(`${EXPORT_GOAL} \\(export, failed\\)\\s+newsletter1\\s+218\\s+\\d+\\s+[1-9]`));
+      expect(interrupted.stdout).toContain(`${EXPORT_GOAL}: the run was interrupted; stopped before writing more`);
+      expect(hook.bodies).toEqual([expect.objectContaining({ status: 'interrupted' })]);
+
+      const history = await runCdp([...args, 'history', 'newsletter-interrupted'], env);
+      expect(history.stdout).toMatch(/manual\s+interrupted\s/);
+
+      // The lock is free and the batch was recorded: the next run starts at once and has nothing to send.
+      const next = await runCdp([...args, 'run', path, '--goal', EXPORT_GOAL, '--json'], env);
+      expect(next.code).toBe(0);
+      const exported = JSON.parse(next.stdout).goals[0].audiences[0];
+      expect(exported).toMatchObject({ created: 0, updated: 0 });
+      expect(exported.unchanged).toBeGreaterThan(100);
+    } finally {
+      sandbox.admin.setFaults({});
+      await hook.close();
+    }
+  }, 60_000);
+
+  it('a second Ctrl-C quits at once, leaving the lock to its lease', async () => {
+    const path = await exampleVariant('newsletter-quit', (config) => delete config.notify);
+    try {
+      const running = await exportWaitingForItsBatch(['--catalog', CATALOG, 'run', path, '--goal', EXPORT_GOAL]);
+      running.child.kill('SIGINT');
+      await waitFor(() => running.stderr().includes('Ctrl-C: stopping after the batch in flight'));
+      running.child.kill('SIGINT');
+      const quit = await running.exited;
+      expect(quit.code).toBe(130);
+      expect(quit.stderr).toContain("Ctrl-C again: quitting now; the connection's lock frees itself when its lease runs out.");
+      expect(quit.stdout).toBe('');
+      expect(await stores.state.listRuns({ connectionId: 'newsletter-quit' })).toEqual([expect.objectContaining({ status: 'running' })]);
+      expect((await stores.state.acquireLock('newsletter-quit', 'another-run', 1_000)).acquired).toBe(false);
+    } finally {
+      sandbox.admin.setFaults({});
+    }
+  }, 60_000);
 });
 
 describe('long-running commands', () => {

@@ -76,5 +76,7 @@ function renderHistory(connectionId: string, runs: RunReport[], since: string): 
     ...(run.error ? [`${run.runId}: ${run.error}`] : []),
     ...run.goals.filter((goal) => goal.error).map((goal) => `${run.runId} ${goal.goalId}: ${goal.error}`),
   ]);
-  return errors.length > 0 ? `${table}\n\nErrors:\n${errors.map((error) => `  ${error}`).join('\n')}` : table;
+  // A refusal lists its config problems on lines of their own: they stay indented under their run.
+  const listed = errors.map((error) => `  ${error.replaceAll('\n', '\n  ')}`);
+  return errors.length > 0 ? `${table}\n\nErrors:\n${listed.join('\n')}` : table;
 }

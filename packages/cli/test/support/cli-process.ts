@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -37,27 +37,42 @@ export function runCdp(args: string[], env: NodeJS.ProcessEnv): Promise<CliResul
   });
 }
 
-/** Starts a long-running command and resolves once its standard output matches `ready`. */
-export function startCdp(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; stdout: () => string; exited: Promise<CliResult> }> {
+/** A command started in the background: its process, its output so far, and its end. */
+export interface RunningCdp {
+  child: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<CliResult>;
+}
+
+/** Starts the built CLI without waiting for it. */
+export function spawnCdp(args: string[], env: NodeJS.ProcessEnv): RunningCdp {
   const child = spawn(process.execPath, [CLI, ...args], { env, cwd: ROOT });
   let stdout = '';
   let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // 'close' rather than 'exit': the output is complete only once the streams are.
   const exited = new Promise<CliResult>((resolve) => {
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       outputs.push(stdout, stderr);
       resolve({ code: code ?? -1, stdout, stderr });
     });
   });
-  return new Promise((resolve, reject) => {
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const onData = (chunk: Buffer): void => {
-      stdout += chunk.toString();
-      if (!ready.test(stdout)) return;
-      child.stdout.off('data', onData);
-      child.stdout.on('data', (more: Buffer) => (stdout += more.toString()));
-      resolve({ child, stdout: () => stdout, exited });
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** Starts a long-running command and resolves once its standard output matches `ready`. */
+export async function startCdp(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<RunningCdp> {
+  const running = spawnCdp(args, env);
+  await new Promise<void>((resolve, reject) => {
+    const onData = (): void => {
+      if (!ready.test(running.stdout())) return;
+      running.child.stdout.off('data', onData);
+      resolve();
     };
-    child.stdout.on('data', onData);
-    void exited.then((result) => reject(new Error(`cdp ${args.join(' ')} exited with ${result.code} before it was ready: ${result.stderr}`)));
+    running.child.stdout.on('data', onData);
+    void running.exited.then((result) => reject(new Error(`cdp ${args.join(' ')} exited with ${result.code} before it was ready: ${result.stderr}`)));
   });
+  return running;
 }
