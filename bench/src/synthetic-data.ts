@@ -86,6 +86,7 @@ export function importConnection(id: string, baseUrl: string, audienceId: string
     id: 'import',
     kind: 'import',
     audiences: [{ id: audienceId, createProfiles: true }],
+    grantedObjectives: { subscribed: [OBJECTIVE] },
     statuses: ['subscribed'],
     identifier: 'email',
     mappings: [

@@ -163,6 +163,7 @@ describe('bad input: member data', () => {
         id: 'import',
         kind: 'import',
         audiences: [{ id: 'src', createProfiles: true }],
+        grantedObjectives: { subscribed: ['newsletter'] },
         identifier: 'email',
         mappings: [
           { from: 'merge_fields.FNAME', to: 'firstName', mode: 'set' },

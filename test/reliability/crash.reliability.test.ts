@@ -66,6 +66,7 @@ function goals(): Connection['goals'] {
       id: 'import',
       kind: 'import',
       audiences: [{ id: 'crm', createProfiles: true }],
+      grantedObjectives: { subscribed: ['newsletter'] },
       identifier: 'email',
       mappings: [
         { from: 'merge_fields.POINTS', to: 'score', mode: 'sum' },

@@ -81,6 +81,7 @@ const GOALS: Connection['goals'] = [
     id: 'import-all',
     kind: 'import',
     audiences: [{ id: 'imp', createProfiles: true }],
+    grantedObjectives: { subscribed: ['newsletter'] },
     statuses: ['subscribed', 'unsubscribed'],
     identifier: 'email',
     saveAudiencesTo: 'audiences',

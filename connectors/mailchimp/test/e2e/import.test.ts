@@ -11,6 +11,7 @@ function importGoal(overrides: Partial<ImportGoal> = {}): ImportGoal {
     id: 'from-newsletter',
     kind: 'import',
     audiences: [{ id: 'news1', createProfiles: true }],
+    grantedObjectives: { subscribed: ['newsletter'] },
     statuses: ['subscribed'],
     identifier: 'email',
     mappings: [{ from: 'merge_fields.FNAME', to: 'firstName', mode: 'set' }],
@@ -106,6 +107,18 @@ describe('import goal: linking members to profiles', () => {
     expect(created).toMatchObject({ properties: { email: ['new@example.com'], firstName: ['new'] }, consent: { objectives: ['newsletter'] } });
     expect((await profileByEmail(w, 'known@example.com'))!.id).toBe('k1');
     expect(await profileByEmail(w, 'other@example.com')).toBeUndefined();
+  });
+
+  it('gives a created profile only the consent its member\'s status grants, and creates none for a status that grants nothing', async () => {
+    const w = await start(
+      [{ id: 'news1', members: [member('sub@example.com'), member('pend@example.com', { status: 'pending' }), member('gone@example.com', { status: 'unsubscribed' })] }],
+      importGoal({ statuses: ['subscribed', 'pending', 'unsubscribed'], grantedObjectives: { subscribed: ['newsletter'], pending: [] } }),
+    );
+    const report = await w.run();
+    expect(audienceReport(report)).toMatchObject({ created: 1, skipped: { noConsent: 2 } });
+    expect((await profileByEmail(w, 'sub@example.com'))!.consent).toEqual({ objectives: ['newsletter'] });
+    expect(await profileByEmail(w, 'pend@example.com')).toBeUndefined();
+    expect(await profileByEmail(w, 'gone@example.com')).toBeUndefined();
   });
 
   it('matches by the normalised email, whatever its case in Mailchimp or in the profile', async () => {

@@ -11,6 +11,10 @@ export type Schedule = TimesPerDaySchedule | DaysOfWeekSchedule | DaysOfMonthSch
  * Items: A local time of day, HH:mm (24 hours).
  */
 export type Times = string[];
+/**
+ * @maxItems 100
+ */
+export type Objectives = string[];
 export type ExportMapping = PropertySource | SegmentsSource | TextSource | ProfileFieldSource;
 /**
  * Segments to export, each optionally renamed; omitted means all the profile's segments.
@@ -211,6 +215,15 @@ export interface ImportGoal {
    * @maxItems 200
    */
   mappings: ImportMapping[];
+  /**
+   * The consent a profile created by this import carries, by the member's Mailchimp status: which of the connection's objectives that status grants. None by default, and a profile is created only for a member whose status grants at least one: a subscription is consent to what the person subscribed to, never to more.
+   */
+  grantedObjectives?: {
+    subscribed?: Objectives;
+    pending?: Objectives;
+    unsubscribed?: Objectives;
+    cleaned?: Objectives;
+  };
 }
 export interface ImportMapping {
   /**

@@ -57,6 +57,7 @@ export function referenceProblems(connection: Connection, catalog: CatalogSnapsh
     if (goal.kind === 'import') {
       if (goal.saveAudiencesTo !== undefined) property(at('saveAudiencesTo'), goal.saveAudiencesTo);
       goal.mappings.forEach((mapping, m) => property(at('mappings', m, 'to'), mapping.to));
+      problems.push(...grantProblems(goal, connection.objectives, at));
       return;
     }
     segment(at('segment'), goal.segment);
@@ -66,6 +67,31 @@ export function referenceProblems(connection: Connection, catalog: CatalogSnapsh
       if (mapping.source === 'segments') mapping.select?.forEach((s, k) => segment(at('mappings', m, 'select', k, 'segment'), s.segment));
     });
     if (Array.isArray(goal.segmentTags)) goal.segmentTags.forEach((s, k) => segment(at('segmentTags', k, 'segment'), s.segment));
+  });
+  return problems;
+}
+
+/**
+ * Granted objectives must be the connection's own, and creating profiles needs a status that grants one: a
+ * profile created without consent could never be updated or exported.
+ */
+function grantProblems(goal: ImportGoal, objectives: string[], at: (...segments: (string | number)[]) => string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const [status, granted] of Object.entries(goal.grantedObjectives ?? {})) {
+    granted.forEach((objective, k) => {
+      if (!objectives.includes(objective)) {
+        problems.push({ pointer: at('grantedObjectives', status, k), message: `"${objective}" is not one of the connection's objectives${listOf(objectives, 'objectives')}` });
+      }
+    });
+  }
+  const grantsAny = Object.values(goal.grantedObjectives ?? {}).some((granted) => granted.length > 0);
+  goal.audiences.forEach((audience, a) => {
+    if (audience.createProfiles && !grantsAny) {
+      problems.push({
+        pointer: at('audiences', a, 'createProfiles'),
+        message: 'creating profiles needs grantedObjectives: which objectives a member\'s status (e.g. subscribed) consents to',
+      });
+    }
   });
   return problems;
 }

@@ -108,8 +108,9 @@ async function importPage(
       tally.skip('notFound');
       continue;
     }
-    // Subscribing to the audience is the opt-in a new profile's consent rests on; other statuses are not.
-    if (!profile && member.fields.status !== 'subscribed') {
+    // A new profile carries only the consent the goal says the member's status grants, never invented.
+    const granted = profile ? [] : grantedObjectives(goal, member, ctx.connection.objectives);
+    if (!profile && granted.length === 0) {
       tally.skip('noConsent');
       continue;
     }
@@ -123,7 +124,7 @@ async function importPage(
         ? { profileId: profile.id, ops, version }
         : {
             profileId: createdId(member),
-            createWith: { properties: { [goal.identifier]: [email] }, consent: { objectives: [...ctx.connection.objectives] } },
+            createWith: { properties: { [goal.identifier]: [email] }, consent: { objectives: granted } },
             ops,
             version,
           },
@@ -168,6 +169,15 @@ function importedContent(goal: ImportGoal, member: SourceMember, audienceName: s
   const read = goal.mappings.map((mapping) => readMemberPath(member.fields, mapping.from) ?? null);
   if (goal.saveAudiencesTo) read.push(audienceName);
   return hash('sha1', JSON.stringify(read), 'hex');
+}
+
+/** The connection's objectives the member's status grants, as the goal's `grantedObjectives` says. */
+function grantedObjectives(goal: ImportGoal, member: SourceMember, objectives: string[]): string[] {
+  const status = member.fields.status;
+  const granted = typeof status === 'string' && goal.grantedObjectives && Object.hasOwn(goal.grantedObjectives, status)
+    ? goal.grantedObjectives[status as keyof typeof goal.grantedObjectives] ?? []
+    : [];
+  return granted.filter((objective) => objectives.includes(objective));
 }
 
 /** What a run would do with one member's ops, counted without writing. */
