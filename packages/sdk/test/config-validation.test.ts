@@ -7,6 +7,7 @@ import {
   type Connector,
   InvalidConfigError,
   MAX_PROBLEMS,
+  MAX_CONFIG_BYTES,
   parseConnectionJson,
   SCHEMAS_DIR,
   SchemaRegistry,
@@ -155,6 +156,23 @@ describe('parseConnectionJson', () => {
       ok: false,
       problems: [{ pointer: '', message: `newsletter.json is not valid JSON: ${where}` }],
     });
+  });
+
+  it('refuses a key given twice in one object, at its pointer, wherever it is', () => {
+    const text = '{ "objectives": ["analytics"], "goals": [{ "id": "a", "mappings": [{ "to": "X", "to": "Y" }] }], "objectives": ["newsletter"] }';
+    expect(parseConnectionJson(text, 'c.json')).toEqual({
+      ok: false,
+      problems: [
+        { pointer: '/goals/0/mappings/0/to', message: 'c.json gives this key twice: only one value may be given' },
+        { pointer: '/objectives', message: 'c.json gives this key twice: only one value may be given' },
+      ],
+    });
+    expect(parseConnectionJson('{ "a": { "x": 1 }, "b": { "x": 2 } }')).toMatchObject({ ok: true });
+  });
+
+  it('refuses a text over the size limit before parsing it', () => {
+    const result = parseConnectionJson(`{ "name": "${'x'.repeat(MAX_CONFIG_BYTES)}" }`, 'huge.json');
+    expect(result).toEqual({ ok: false, problems: [{ pointer: '', message: 'huge.json is larger than 4 MB; no connection is that large' }] });
   });
 
   it('never quotes the text, which may hold a secret', () => {

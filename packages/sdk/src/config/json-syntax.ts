@@ -1,3 +1,5 @@
+import { pointerTo } from './pointers.js';
+
 /** Where a text stops being JSON, and why, in words. */
 export interface JsonSyntaxError {
   line: number;
@@ -15,11 +17,20 @@ class Stop {
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const ESCAPES = new Set(['"', '\\', '/', 'b', 'f', 'n', 'r', 't']);
 
+/** What a scan of a JSON text found: its first syntax error, and every key repeated within one object. */
+export interface JsonScan {
+  syntax?: JsonSyntaxError;
+  /** JSON pointers of repeated keys (JSON.parse silently keeps the last value of each). */
+  duplicateKeys: string[];
+}
+
 /**
- * Finds the first JSON syntax error of a text (undefined when it is valid JSON). JSON.parse's own messages
+ * Scans a JSON text once for its first syntax error and its repeated keys. JSON.parse's own messages
  * sometimes omit the position and quote the text, which may hold a secret; these never quote it.
  */
-export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
+export function scanJson(text: string): JsonScan {
+  const duplicateKeys: string[] = [];
+  const path: string[] = [];
   let at = 0;
   const fail = (reason: string, offset = at): never => {
     throw new Stop(offset, reason);
@@ -59,13 +70,20 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
       at++;
       return;
     }
+    const keys = new Set<string>();
     for (;;) {
       skipSpace();
       if (text[at] === '}') fail('a comma before "}" is not allowed');
       if (text[at] !== '"') fail('expected a property name in double quotes');
+      const start = at;
       string();
+      const key = JSON.parse(text.slice(start, at)) as string;
+      if (keys.has(key)) duplicateKeys.push(pointerTo('', ...path, key));
+      keys.add(key);
       expect(':', "expected ':' after the property name");
+      path.push(key);
       value();
+      path.pop();
       skipSpace();
       if (text[at] === '}') {
         at++;
@@ -82,10 +100,12 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
       at++;
       return;
     }
-    for (;;) {
+    for (let index = 0; ; index++) {
       skipSpace();
       if (text[at] === ']') fail('a comma before "]" is not allowed');
+      path.push(String(index));
       value();
+      path.pop();
       skipSpace();
       if (text[at] === ']') {
         at++;
@@ -121,11 +141,11 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
     value();
     skipSpace();
     if (at < text.length) fail('unexpected text after the end of the JSON value');
-    return undefined;
+    return { duplicateKeys };
   } catch (error) {
-    if (error instanceof RangeError) return { line: 1, column: 1, reason: 'nested too deeply' };
+    if (error instanceof RangeError) return { syntax: { line: 1, column: 1, reason: 'nested too deeply' }, duplicateKeys };
     if (!(error instanceof Stop)) throw error;
-    return { ...lineAndColumn(text, error.offset), reason: error.reason };
+    return { syntax: { ...lineAndColumn(text, error.offset), reason: error.reason }, duplicateKeys };
   }
 }
 

@@ -2,7 +2,7 @@ import { type ConfigProblem, InvalidConfigError } from '../errors.js';
 import type { Catalog } from '../ports/catalog.js';
 import { type ConnectorInfo, connectorProblems, isObject, namedConnector } from './connector-checks.js';
 import type { Connection } from './generated-types.js';
-import { findJsonSyntaxError } from './json-syntax.js';
+import { scanJson } from './json-syntax.js';
 import { pointerTo } from './pointers.js';
 import { duplicateProblems, readCatalog, referenceProblems } from './reference-checks.js';
 import { schemaProblems } from './schema-problems.js';
@@ -63,16 +63,28 @@ export async function assertValidConnection(raw: unknown, options: ValidateConne
   return result.connection;
 }
 
-/** Parses a config file's text; a syntax error becomes a problem with its line and column. */
+/** Far larger than any real config (a connection of 50 goals of 100 mappings is about 1 MB). */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Parses a config file's text; a syntax error becomes a problem with its line and column, a key repeated in
+ * one object a problem at its pointer (JSON.parse would silently keep the last value), and a text over
+ * MAX_CONFIG_BYTES is refused before it is parsed.
+ */
 export function parseConnectionJson(text: string, source = 'the config'): JsonParse {
-  const json = text.replace(/^\uFEFF/, '');
-  try {
-    return { ok: true, value: JSON.parse(json) };
-  } catch {
-    const error = findJsonSyntaxError(json);
-    const where = error ? `line ${error.line}, column ${error.column}: ${error.reason}` : 'it cannot be read';
-    return { ok: false, problems: [{ pointer: '', message: `${source} is not valid JSON: ${where}` }] };
+  if (text.length > MAX_CONFIG_BYTES) {
+    return { ok: false, problems: [{ pointer: '', message: `${source} is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MB; no connection is that large` }] };
   }
+  const json = text.replace(/^\uFEFF/, '');
+  const scan = scanJson(json);
+  if (scan.syntax) {
+    const { line, column, reason } = scan.syntax;
+    return { ok: false, problems: [{ pointer: '', message: `${source} is not valid JSON: line ${line}, column ${column}: ${reason}` }] };
+  }
+  if (scan.duplicateKeys.length > 0) {
+    return { ok: false, problems: scan.duplicateKeys.map((pointer) => ({ pointer, message: `${source} gives this key twice: only one value may be given` })) };
+  }
+  return { ok: true, value: JSON.parse(json) };
 }
 
 /** Far deeper than any real config; checked first, because copying and schema checks recurse once per level. */
