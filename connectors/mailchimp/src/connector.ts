@@ -14,7 +14,7 @@ export interface MailchimpConnectorOptions {
   retry?: Partial<RetryPolicy>;
 }
 
-const DEFAULT_RETRY: RetryPolicy = { maxRetries: 6, baseDelayMs: 500, maxDelayMs: 30_000 };
+const DEFAULT_RETRY: RetryPolicy = { maxRetries: 6, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 120_000 };
 
 const authSchema: object = JSON.parse(readFileSync(new URL('../schemas/auth.schema.json', import.meta.url), 'utf8'));
 

@@ -9,8 +9,13 @@ export interface RetryPolicy {
   maxRetries: number;
   /** Backoff step before the first retry; doubles each time, with jitter. */
   baseDelayMs: number;
-  /** Ceiling of the backoff (a longer Retry-After is still honoured). */
+  /** Ceiling of the backoff (a longer Retry-After is still honoured, up to `maxRetryAfterMs`). */
   maxDelayMs: number;
+  /**
+   * The longest Retry-After a run waits for; a longer one fails the call at once as retryable (the next run
+   * tries again) instead of holding the run for as long as the server asks.
+   */
+  maxRetryAfterMs: number;
 }
 
 export interface RequestOptions {
@@ -63,6 +68,14 @@ export class MailchimpRequests {
       const description = this.redact(failure.description);
       if (attempt >= this.options.retry.maxRetries) {
         throw new RetryableError(`Mailchimp ${operation} failed after ${attempt + 1} attempts: ${description}`, failure.retryAfterMs);
+      }
+      const { maxRetryAfterMs } = this.options.retry;
+      if (failure.retryAfterMs !== undefined && failure.retryAfterMs > maxRetryAfterMs) {
+        throw new RetryableError(
+          `Mailchimp ${operation} asked to wait ${Math.ceil(failure.retryAfterMs / 1000)} s before retrying, longer than the ` +
+            `${Math.ceil(maxRetryAfterMs / 1000)} s a run waits: ${description}`,
+          failure.retryAfterMs,
+        );
       }
       const delayMs = this.backoff(attempt, failure.retryAfterMs);
       this.retries++;

@@ -67,6 +67,15 @@ describe('request limits and retries', () => {
     expect(session.stats()).toEqual({ apiCalls: 2, retries: 1 });
   });
 
+  it('does not wait for a Retry-After longer than the cap: the call fails at once as retryable', async () => {
+    sb.sandbox.admin.setFaults({ rate429: 1, retryAfterSeconds: 86_400 });
+    const session = await connect(sb.sandbox, KEY_A, { retry: { maxRetries: 6, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 2_000 } });
+    const error = await failureOf(session.check());
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error.message).toContain('asked to wait 86400 s before retrying, longer than the 2 s a run waits');
+    expect(session.stats()).toEqual({ apiCalls: 1, retries: 0 });
+  });
+
   it('abandons a request after the configured timeout and retries it', async () => {
     sb.sandbox.admin.setFaults({ rateSlow: 1, slowMs: 1500 });
     const session = await connect(sb.sandbox, KEY_A, { timeoutMs: 100, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 5 } });
