@@ -44,6 +44,20 @@ describe('redact', () => {
     expect(redact('authorization: basic YW55c3RyaW5nOmtleQ==', [])).toBe('authorization: basic ***');
   });
 
+  it('masks every form of a declared secret: its key part, URL-encoded, and inside Basic credentials', () => {
+    const key = 'aaaabbbbccccddddeeeeffff00001111-us21';
+    expect(redact('key part aaaabbbbccccddddeeeeffff00001111 echoed', [key])).toBe('key part *** echoed');
+    expect(redact(`q=${encodeURIComponent('p@ss word/+x')}`, ['p@ss word/+x'])).toBe('q=***');
+    for (const user of ['', 'a', 'an', 'any', 'anystring', 'user']) {
+      const basic = Buffer.from(`${user}:${key}`).toString('base64');
+      const masked = redact(`sent ${basic} raw`, [key]);
+      expect(masked).toContain('***');
+      // What is left of the encoding is the user name's part and the one group at each edge of the key.
+      const left = masked.replace(/^sent | raw$/g, '').replace('***', '');
+      expect(left.length).toBeLessThanOrEqual(Math.ceil((user.length + 1) / 3) * 4 + 4);
+    }
+  });
+
   it('ignores empty secrets', () => {
     expect(redact('plain text', ['', 'absent'])).toBe('plain text');
   });

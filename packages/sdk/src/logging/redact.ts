@@ -5,17 +5,39 @@ const MAILCHIMP_KEY = /[0-9a-f]{32}-[a-z]{2,4}\d{1,3}/gi;
 /** Credentials of an HTTP Authorization header, e.g. in a dumped request. */
 const AUTHORIZATION = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
 
+/** Shorter parts of a secret are not masked on their own: they would mask ordinary text. */
+const MIN_FORM_LENGTH = 12;
+
 /**
- * Masks every occurrence of the given secret values, and anything shaped like a Mailchimp API key or the
- * credentials of a Bearer / Basic authorization.
+ * Masks every form of the given secret values (see {@link secretForms}), and anything shaped like a Mailchimp
+ * API key or the credentials of a Bearer / Basic authorization.
  */
 export function redact(text: string, secrets: readonly string[]): string {
   let result = text;
   // Longest first, so a secret containing another is masked whole.
-  for (const secret of [...secrets].filter((s) => s.length > 0).sort((a, b) => b.length - a.length)) {
-    result = result.split(secret).join(MASK);
-  }
+  const forms = [...new Set(secrets.flatMap(secretForms))].sort((a, b) => b.length - a.length);
+  for (const form of forms) result = result.split(form).join(MASK);
   return result.replace(MAILCHIMP_KEY, MASK).replace(AUTHORIZATION, `$1 ${MASK}`);
+}
+
+/**
+ * The ways a secret shows up in text: as is, URL-encoded, the key part of a `key-dc` Mailchimp key, and inside
+ * base64 (Basic credentials `user:secret`, whatever precedes it): for each of the three byte alignments, the
+ * run of base64 characters that depends on the secret's bytes alone.
+ */
+export function secretForms(secret: string): string[] {
+  if (secret.length === 0) return [];
+  const forms = [secret, encodeURIComponent(secret)];
+  const dash = secret.lastIndexOf('-');
+  if (dash >= MIN_FORM_LENGTH) forms.push(secret.slice(0, dash));
+  const bytes = Buffer.from(secret, 'utf8');
+  for (let offset = 0; offset < 3; offset++) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+    const first = Math.ceil(offset / 3) * 4;
+    const last = Math.floor((offset + bytes.length) / 3) * 4;
+    forms.push(encoded.slice(first, last));
+  }
+  return forms.filter((form) => form.length >= Math.min(MIN_FORM_LENGTH, secret.length));
 }
 
 const MAX_DEPTH = 8;
