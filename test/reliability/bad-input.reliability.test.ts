@@ -47,9 +47,9 @@ let sandbox: Sandbox;
 let service: RunService;
 const source = new OneConfigSource();
 
-/** Everything the stores hold, to show a refused config changed nothing. */
+/** Everything the stores hold but the run history (where each refusal is recorded), to show it changed nothing. */
 async function storeSnapshot(): Promise<unknown> {
-  const collections = ['profiles', ...Object.values(STATE_COLLECTIONS)];
+  const collections = ['profiles', ...Object.values(STATE_COLLECTIONS).filter((name) => name !== STATE_COLLECTIONS.runs)];
   return Object.fromEntries(await Promise.all(collections.map(async (name) => [name, await stores.db.collection(name).find().sort({ _id: 1 }).toArray()])));
 }
 
@@ -105,6 +105,10 @@ describe('bad input: configs', () => {
   it('read and wrote nothing: no request reached Mailchimp, the stores are as they were, no prototype changed', async () => {
     expect(sandbox.admin.counters().total).toBe(0);
     expect(await storeSnapshot()).toEqual(before);
+    // The history holds one refused run per config, with its reason, and nothing else.
+    const runs = await stores.db.collection(STATE_COLLECTIONS.runs).find().toArray();
+    expect(runs).toHaveLength(refused);
+    expect(runs.every((run) => run.status === 'refused' && typeof run.error === 'string' && run.goals.length === 0)).toBe(true);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     recordFigures('bad-input-configs', { configs: cases.length, fixtures: fixtureCases().length, hostile: hostileConfigs().length, refused });
   });
