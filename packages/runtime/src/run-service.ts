@@ -162,11 +162,20 @@ function refusedConnection(connectionId: string, raw: unknown): Connection {
 
 const NOTIFY_SCHEMA = `${CONNECTION_SCHEMA_ID}#/properties/notify`;
 
+/** The list, a target, its signing secret, and the secret's variable name: no valid `notify` is deeper. */
+const NOTIFY_DEPTH = 3;
+
 function notificationTargets(raw: unknown): NotificationTarget[] {
   const notify = (raw as { notify?: unknown } | null)?.notify;
-  if (notify === undefined) return [];
+  // Deeper values are refused unread: the schema check copies its input, and a deep copy overflows the stack.
+  if (notify === undefined || nestedDeeperThan(notify, NOTIFY_DEPTH)) return [];
   const checked = schemaRegistry().validate(NOTIFY_SCHEMA, notify);
   return checked.errors.length === 0 ? (checked.value as NotificationTarget[]) : [];
+}
+
+function nestedDeeperThan(value: unknown, levels: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  return levels === 0 || Object.values(value).some((inner) => nestedDeeperThan(inner, levels - 1));
 }
 
 function describe(error: unknown): string {

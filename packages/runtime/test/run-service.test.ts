@@ -231,6 +231,13 @@ describe('RunService', () => {
     expect(hook.bodies).toEqual([expect.objectContaining({ connectionId: 'news', status: 'refused' })]);
   });
 
+  it('records a refusal whose notification targets are nested too deeply to read', async () => {
+    const nested = (depth: number): object => (depth === 0 ? { env: 'X' } : { deeper: nested(depth - 1) });
+    const { service, state } = await setup({ config: () => ({ id: 'news', notify: [nested(10_000)] }) });
+    await expect(service.runNow('news')).rejects.toThrow(InvalidConfigError);
+    expect(await state.listRuns({ connectionId: 'news' })).toEqual([expect.objectContaining({ status: 'refused', error: expect.stringContaining('nested too deeply') })]);
+  });
+
   it('a dry run of a refused config records nothing', async () => {
     const { service, state } = await setup({ config: (sb) => connection(sb, { objectives: ['not-in-catalog'] }) });
     await expect(service.test('news')).rejects.toThrow(InvalidConfigError);
