@@ -75,7 +75,7 @@ export async function runConnection(connection: Connection, deps: RunDependencie
     if (report.status === 'interrupted') report.error = 'the run was interrupted; its goal in progress stopped between batches';
   } catch (error) {
     if (error instanceof InvalidConfigError) refused = error;
-    report.status = refused ? 'refused' : stopCauseOf(error) === 'interrupted' ? 'interrupted' : 'failed';
+    report.status = refused ? 'refused' : isInterruption(error) ? 'interrupted' : 'failed';
     report.error = describe(error);
   } finally {
     if (heartbeat) clearInterval(heartbeat);
@@ -137,7 +137,7 @@ async function endReport(report: RunReport, { state, clock }: Pick<RunDependenci
   };
 }
 
-/** A webhook that cannot be reached is logged; it never changes the run's outcome. */
+/** A notification that fails is logged; it never changes the run's outcome. */
 async function notify({ notifier, logger }: Pick<RunDependencies, 'notifier' | 'logger'>, connection: Connection, report: RunReport): Promise<void> {
   try {
     await notifier.notify(connection, report);
@@ -155,8 +155,8 @@ function stopController(interruption: AbortSignal | undefined): { stop: AbortCon
   return { stop, detach: () => interruption?.removeEventListener('abort', interrupt) };
 }
 
-function stopCauseOf(error: unknown): StopCause | undefined {
-  return error instanceof CdpError && (error.code === 'interrupted' || error.code === 'lock_lost') ? error.code : undefined;
+function isInterruption(error: unknown): boolean {
+  return error instanceof CdpError && error.code === ('interrupted' satisfies StopCause);
 }
 
 /**
