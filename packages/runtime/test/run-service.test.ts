@@ -173,6 +173,27 @@ describe('RunService', () => {
     expect(next.goals[0].audiences[0]).toMatchObject({ created: 0, unchanged: 5 });
   });
 
+  it('an interrupted run with many batch calls in flight lets them all finish and records each before it is saved', async () => {
+    const { service, sandbox, state, profiles: store } = await setup({
+      config: (sb) => connection(sb, { goals: [{ ...connection(sb).goals[0], batchSize: 1 } as Connection['goals'][number]] }),
+    });
+    await store.upsertProfiles(Array.from({ length: 30 }, (_, i) => ({ ...profiles[0], id: `many${i}`, properties: { email: [`many${i}@example.com`] } })));
+    sandbox.admin.setFaults({ latencyMs: 300 });
+    const interruption = new AbortController();
+    const running = service.runNow('news', { signal: interruption.signal });
+    // The goal's ten calls are at Mailchimp and the next batch waits for a free slot when the run is stopped.
+    while ((sandbox.admin.counters().byRoute['POST /3.0/lists/{list_id}'] ?? 0) < 10) await new Promise((resolve) => setTimeout(resolve, 20));
+    interruption.abort();
+    const report = await running;
+    expect(report.status).toBe('interrupted');
+
+    const members = sandbox.admin.dump().lists[0].members;
+    expect(members.length).toBeGreaterThanOrEqual(10);
+    expect(report.goals[0].audiences[0].created).toBe(members.length);
+    const recorded = await state.getSent('news', 'export', 'L1', members.map((member) => member.id));
+    expect(recorded.size).toBe(members.length);
+  });
+
   it('a run that loses its lock to another run stops before removing members or moving the watermark', async () => {
     const clock = new TestClock(new Date());
     const { service, sandbox, state } = await setup({

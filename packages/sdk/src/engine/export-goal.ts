@@ -59,23 +59,29 @@ async function exportInto(ctx: GoalContext, goal: ExportGoal, tallies: AudienceT
   const removals = goal.removeNonSegmentMembers && !resync ? await planRemovals(ctx, goal, tallies) : undefined;
 
   const run: ExportRun = { ctx, goal, tallies, thresholds, startedAt, existing, pool: new TaskPool(WRITE_CONCURRENCY) };
-  let done = 0;
-  for await (const profiles of selection(ctx, goal, since)) {
-    await exportBatch(run, profiles);
-    done += profiles.length;
-    options.onProgress?.({ goalId: goal.id, phase: 'write', done });
-  }
-  await run.pool.drain();
-  if (resync) return;
+  try {
+    let done = 0;
+    for await (const profiles of selection(ctx, goal, since)) {
+      await exportBatch(run, profiles);
+      done += profiles.length;
+      options.onProgress?.({ goalId: goal.id, phase: 'write', done });
+    }
+    await run.pool.drain();
+    if (resync) return;
 
-  // What the segment stream cannot show: held or failed profiles that did not change, withdrawn consent,
-  // deleted profiles, and tags of profiles that left the segment.
-  const { revisit, withdrawn } = await sweepSent(run, since);
-  for (let start = 0; start < revisit.length; start += batchSizeOf(goal)) {
-    await exportBatch(run, await ctx.profiles.findById(revisit.slice(start, start + batchSizeOf(goal))));
+    // What the segment stream cannot show: held or failed profiles that did not change, withdrawn consent,
+    // deleted profiles, and tags of profiles that left the segment.
+    const { revisit, withdrawn } = await sweepSent(run, since);
+    for (let start = 0; start < revisit.length; start += batchSizeOf(goal)) {
+      await exportBatch(run, await ctx.profiles.findById(revisit.slice(start, start + batchSizeOf(goal))));
+    }
+    await run.pool.drain();
+    if (removals) await applyRemovals(ctx, goal, removals, tallies, withdrawn);
+  } finally {
+    // A goal that stops (interrupted, lock lost, a failed call) lets the batch calls in flight finish and
+    // record what they wrote, before the run is saved and its lock released.
+    await run.pool.settle();
   }
-  await run.pool.drain();
-  if (removals) await applyRemovals(ctx, goal, removals, tallies, withdrawn);
   throwIfLockLost(ctx);
   if (!options.dryRun) await state.setWatermark(connection.id, goal.id, startedAt);
 }

@@ -26,6 +26,11 @@ export class TaskPool {
     this.throwIfFailed();
   }
 
+  /** Waits for the tasks in flight without rethrowing: a producer that stops still lets them finish. */
+  async settle(): Promise<void> {
+    await Promise.all(this.running);
+  }
+
   private throwIfFailed(): void {
     if (this.failure !== undefined) throw this.failure;
   }
