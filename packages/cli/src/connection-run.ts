@@ -14,6 +14,7 @@ export interface RunFlags {
   full?: boolean;
   force?: boolean;
   json?: boolean;
+  allowFailures?: boolean;
 }
 
 /**
@@ -45,7 +46,7 @@ export async function runConnectionFile({ ctx, globals, options }: Invocation<Ru
       progress.finish();
     }
     printReport(ctx.output, report, options.json ?? false);
-    return interruptedExitCode(ctx.output, report, interruption) ?? reportExitCode(report);
+    return interruptedExitCode(ctx.output, report, interruption) ?? reportExitCode(report, options.allowFailures ?? false);
   });
 }
 
@@ -62,6 +63,9 @@ export function printReport(output: Output, report: RunReport, json: boolean): v
   else output.line(renderRunReport(report));
 }
 
-export function reportExitCode(report: RunReport): ExitCodeValue {
-  return report.status === 'succeeded' ? ExitCode.ok : ExitCode.runFailed;
+/** 0 only for a run that succeeded with no failed record, unless failed records are allowed. */
+export function reportExitCode(report: RunReport, allowFailures: boolean): ExitCodeValue {
+  if (report.status !== 'succeeded') return ExitCode.runFailed;
+  const failed = report.goals.some((goal) => goal.audiences.some((audience) => audience.failed > 0));
+  return failed && !allowFailures ? ExitCode.recordsFailed : ExitCode.ok;
 }

@@ -10,6 +10,8 @@ export const ExitCode = {
   alreadyRunning: 3,
   /** MongoDB or Mailchimp cannot be reached, or the credentials are wrong. */
   unreachable: 4,
+  /** The run succeeded, but some members or profiles failed (`--allow-failures` makes it 0). */
+  recordsFailed: 5,
   /** Stopped by Ctrl-C (SIGINT): 128 + 2, the shell's convention. */
   interrupted: 130,
   /** Stopped by SIGTERM: 128 + 15. */

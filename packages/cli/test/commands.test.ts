@@ -209,6 +209,27 @@ async function exportWaitingForItsBatch(args: string[]): Promise<RunningCdp> {
   return running;
 }
 
+describe('failed records', () => {
+  it('a run that succeeded with failed members exits 5, or 0 with --allow-failures', async () => {
+    const path = await exampleVariant('newsletter-failing', (config) => {
+      // A first name is not a number: Mailchimp refuses every member of this goal.
+      const exportGoal = (config.goals as { kind: string; mappings: unknown[] }[]).find((goal) => goal.kind === 'export')!;
+      exportGoal.mappings = [{ source: 'property', property: 'first_name', to: 'POINTS' }];
+      config.goals = [exportGoal];
+    });
+    const failing = await runCdp(['--catalog', CATALOG, 'run', path, '--json'], env);
+    expect(failing.code).toBe(5);
+    const report = JSON.parse(failing.stdout);
+    expect(report.status).toBe('succeeded');
+    expect(report.goals[0].audiences[0].failed).toBeGreaterThan(0);
+
+    // The failed members are retried by the next run, which still exits 5 unless failures are allowed.
+    const allowed = await runCdp(['--catalog', CATALOG, 'run', path, '--allow-failures', '--json'], env);
+    expect(allowed.code).toBe(0);
+    expect(JSON.parse(allowed.stdout).goals[0].audiences[0].failed).toBe(report.goals[0].audiences[0].failed);
+  });
+});
+
 describe('refused and interrupted runs', () => {
   it('a run refused for an audience the account lacks exits 2, is in the history with its reason, and is notified', async () => {
     const hook = await startHook();

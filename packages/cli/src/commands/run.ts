@@ -12,5 +12,6 @@ export function registerRun(program: Command, host: CommandHost): void {
     .option('--full', 'ignore watermarks and last-sent payloads: consider and send everything')
     .option('--force', 'override the removal brake')
     .option('--json', 'print the report as JSON')
+    .option('--allow-failures', 'exit 0 when the run succeeded though some members or profiles failed (otherwise 5)')
     .action(action<RunFlags, [string]>(host, (invocation, path) => runConnectionFile(invocation, path, false)));
 }
