@@ -64,6 +64,12 @@ function audienceCounts(audience: AudienceReport): string[] {
   ].map(formatCount);
 }
 
+/** Restores, withdrawals and tag removals, which only some runs have: "restored 2, withdrawn 1". */
+function memberChanges(audience: AudienceReport): string {
+  const changes: [string, number][] = [['restored', audience.restored], ['consent withdrawn', audience.withdrawn], ['untagged', audience.untagged]];
+  return changes.filter(([, count]) => count > 0).map(([what, count]) => `${what} ${formatCount(count)}`).join(', ');
+}
+
 function skippedTotal(audience: AudienceReport): number {
   return Object.values(audience.skipped).reduce((sum, count) => sum + (count ?? 0), 0);
 }
@@ -76,10 +82,12 @@ function goalNotes(goal: GoalReport): string[] {
     const where = `${goal.goalId} / ${audience.audienceId}`;
     const reasons = Object.entries(audience.skipped).filter(([, count]) => (count ?? 0) > 0);
     if (reasons.length > 0) notes.push(`${where}: skipped ${reasons.map(([reason, count]) => `${reason} ${formatCount(count ?? 0)}`).join(', ')}`);
+    const carried = memberChanges(audience);
+    if (carried) notes.push(`${where}: ${carried}`);
     if (audience.brake) {
       const { wouldRemove, audienceSize, maxShare } = audience.brake;
       notes.push(
-        `${where}: removal brake: would remove ${formatCount(wouldRemove)} of ${formatCount(audienceSize)} members ` +
+        `${where}: removal brake: would remove ${formatCount(wouldRemove)} of the ${formatCount(audienceSize)} removable members ` +
           `(limit ${Math.round(maxShare * 100)}%); nothing removed, --force overrides`,
       );
     }
