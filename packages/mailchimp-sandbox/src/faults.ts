@@ -67,6 +67,10 @@ export class FaultInjector {
     return this.config.retryAfterSeconds ?? 1;
   }
 
+  get echoCredentials(): boolean {
+    return this.config.echoCredentials === true;
+  }
+
   next(): Fault {
     if (RATE_KEYS.every((key) => !this.config[key])) return 'none';
     let draw = this.random();

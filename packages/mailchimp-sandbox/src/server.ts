@@ -104,6 +104,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const route = router.match(method, path).template;
     counters.record(method, route ?? '(unknown)');
     const answer = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
+      if (faults.echoCredentials) echoCredentials(body, request.headers.authorization ?? '');
       options.onResponse?.({ method, route, status, body });
       const isProblem = status >= 400;
       send(response, status, body, headers, isProblem ? 'application/problem+json; charset=utf-8' : undefined);
@@ -167,4 +168,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await closed;
     },
   };
+}
+
+/** The `echoCredentials` fault: appends the Authorization header (and the key it carries) to every error text. */
+function echoCredentials(body: unknown, authorization: string): void {
+  if (typeof body !== 'object' || body === null) return;
+  const [scheme, credentials = ''] = authorization.split(' ');
+  const key = scheme === 'Basic' ? Buffer.from(credentials, 'base64').toString('utf8').split(':').slice(1).join(':') : credentials;
+  const echo = ` (request sent "${authorization}", key ${key}, key part ${key.split('-')[0]})`;
+  const record = body as { detail?: unknown; errors?: unknown };
+  if (typeof record.detail === 'string') record.detail += echo;
+  if (!Array.isArray(record.errors)) return;
+  for (const error of record.errors as { error?: unknown }[]) if (typeof error?.error === 'string') error.error += echo;
 }

@@ -66,6 +66,11 @@ export interface FaultConfig {
   rateSlow?: number;
   slowMs?: number;
   seed?: number;
+  /**
+   * A careless upstream: every error answered (a problem's detail, each batch item's error) ends with the
+   * request's Authorization header and the API key in it, to prove a client stores and prints none of it.
+   */
+  echoCredentials?: boolean;
 }
 
 export interface SandboxOptions {

@@ -252,3 +252,21 @@ describe('failed members', () => {
     expect(record.retry).toBeUndefined();
   });
 });
+
+describe('secrets echoed by Mailchimp', () => {
+  it('are stored and reported in no form: not whole, not the key part, not as Basic credentials', async () => {
+    const w = await start([profile('ann', 'ann@example.com', { properties: { email: ['ann@example.com'], city: ['gold'] } })], exportGoal({ mappings: [{ source: 'property', property: 'city', to: 'PLAN' }] }));
+    w.sandbox.admin.setFaults({ echoCredentials: true });
+    const report = await w.run();
+    expect(audienceReport(report).failures[0].reason).toMatch(/request sent "Basic \*+", key \*+, key part \*+\).*choose one of the options/);
+
+    const basic = Buffer.from(`user:${API_KEY}`).toString('base64');
+    const forms = [API_KEY, API_KEY.split('-')[0], basic];
+    const stored = JSON.stringify(await Promise.all(['connection_sent', 'connection_runs'].map((name) => w.stores.db.collection(name).find().toArray())));
+    expect(stored).toContain('choose one of the options');
+    for (const form of forms) {
+      expect(stored).not.toContain(form);
+      expect(JSON.stringify(report)).not.toContain(form);
+    }
+  });
+});

@@ -244,7 +244,7 @@ async function send(run: ExportRun, audienceId: string, batch: Candidate[], sent
     const written = result.outcome === 'created' || result.outcome === 'updated';
     if (written && restore.has(result.memberId)) tally.report.restored++;
     else tally.count(result);
-    records.push(sentRecord(candidate, result, previous, sentAt));
+    records.push(sentRecord(candidate, { ...result, reason: result.reason && ctx.redact(result.reason) }, previous, sentAt));
     if (!written) continue;
     exported.push(candidate.profileId);
     const stale = (previous?.payload?.tags ?? []).filter((tag) => !candidate.payload.tags.includes(tag));

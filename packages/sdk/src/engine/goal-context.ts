@@ -50,6 +50,8 @@ export interface GoalContext {
   options: RunOptions;
   /** Aborted, with a `StopCause` as its reason, when the run must stop; goals stop between batches. */
   signal: AbortSignal;
+  /** Removes every form of the secrets in use from a text that came from outside, before it is stored. */
+  redact(text: string): string;
 }
 
 /** Why a run stops before its end: its caller interrupted it (Ctrl-C, shutdown), or another run took its lock. */

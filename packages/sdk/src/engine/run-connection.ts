@@ -6,6 +6,7 @@ import type { Catalog } from '../ports/catalog.js';
 import type { ProfileStore } from '../ports/profile-store.js';
 import type { Clock, Logger, Notifier } from '../ports/runtime-services.js';
 import type { StateStore } from '../ports/state-store.js';
+import { redact } from '../logging/redact.js';
 import type { GoalReport, RunReport, RunStatus, RunTrigger } from '../report.js';
 import { runExportGoal } from './export-goal.js';
 import { throwIfStopped, type GoalContext, type GoalOutcome, type RunOptions, type StopCause } from './goal-context.js';
@@ -58,14 +59,15 @@ export async function runConnection(connection: Connection, deps: RunDependencie
   }
   const { stop, detach } = stopController(request.signal);
   const heartbeat = dryRun ? undefined : startHeartbeat(deps, connection.id, owner, leaseMs, stop);
+  const secrets = secretsInUse(deps.secret);
   let session: ConnectorSession | undefined;
   let refused: InvalidConfigError | undefined;
   try {
     if (!dryRun) await closeInterruptedRuns(state, connection.id, report.startedAt);
-    session = await deps.connector.connect(connection.auth, { secret: deps.secret, logger: deps.logger });
+    session = await deps.connector.connect(connection.auth, { secret: secrets.secret, logger: deps.logger });
     const audiences = await knownAudiences(session, connection);
     if (!dryRun) await state.saveRun(report);
-    const context: GoalContext = { ...deps, connection, session, audiences, options: request, signal: stop.signal };
+    const context: GoalContext = { ...deps, connection, session, audiences, options: request, signal: stop.signal, redact: secrets.redact };
     for (const goal of selectGoals(connection, request)) {
       // A stopped run starts no further goal: its caller interrupted it, or another run owns the connection now.
       throwIfStopped(stop.signal, 'remaining goals were not run');
@@ -82,6 +84,7 @@ export async function runConnection(connection: Connection, deps: RunDependencie
     detach();
     if (session) Object.assign(report, session.stats());
     await session?.close();
+    redactReport(report, secrets.redact);
     await endReport(report, deps);
     if (!dryRun) {
       await state.saveRun(report);
@@ -112,6 +115,33 @@ export async function recordRefusedRun(
   await notify(deps, connection, report);
   deps.logger.log('warn', 'run refused', { connectionId: connection.id, runId: report.runId });
   return report;
+}
+
+/**
+ * The secret reader the connector gets, remembering what it handed out, and a redaction of every form of those
+ * values: an upstream error may echo a credential, and nothing the run stores or reports may hold one.
+ */
+function secretsInUse(read: ConnectContext['secret']): { secret: ConnectContext['secret']; redact: (text: string) => string } {
+  const values = new Set<string>();
+  return {
+    secret: (ref) => {
+      const value = read(ref);
+      values.add(value);
+      return value;
+    },
+    redact: (text) => redact(text, [...values]),
+  };
+}
+
+/** Passes every text of a report that came from outside (errors, failure reasons) through the redaction. */
+function redactReport(report: RunReport, clean: (text: string) => string): void {
+  if (report.error) report.error = clean(report.error);
+  for (const goal of report.goals) {
+    if (goal.error) goal.error = clean(goal.error);
+    for (const audience of goal.audiences) {
+      audience.failures = audience.failures.map(({ record, reason }) => ({ record: clean(record), reason: clean(reason) }));
+    }
+  }
 }
 
 function newReport(connectionId: string, trigger: RunTrigger, dryRun: boolean, startedAt: Date): RunReport {
