@@ -1,4 +1,4 @@
-import { StaticCatalog, type CatalogData } from '@cdp/sdk';
+import { readSchemas, schemaRegistry, StaticCatalog, type CatalogData } from '@cdp/sdk';
 import { CliError, ExitCode } from './exit-codes.js';
 import { readJsonFile } from './read-json.js';
 
@@ -26,6 +26,14 @@ export function uniqueIdentifiers(data: CatalogData): string[] {
   return (data.properties ?? []).filter((property) => property.uniqueIdentifier).map((property) => property.name);
 }
 
+const COMMON_SCHEMA_ID = 'https://cdp-connect.dev/schemas/common.schema.json';
+
+/** The schema's own wording of the property-name rule. */
+function propertyNameHint(): string {
+  const common = readSchemas().find((schema) => schema.$id === COMMON_SCHEMA_ID);
+  return String(common?.$defs?.propertyName?.['x-hint'] ?? 'a valid property name');
+}
+
 function catalogProblems(raw: unknown): string[] {
   if (!isObject(raw)) return ['/: must be an object with segments, properties, objectives and lifecycles'];
   const problems: string[] = [];
@@ -34,11 +42,15 @@ function catalogProblems(raw: unknown): string[] {
   for (const key of ['segments', 'objectives']) {
     eachItem(raw, key, problems, (item, pointer) => (typeof item === 'string' ? [] : [`${pointer}: must be a string`]));
   }
-  eachItem(raw, 'properties', problems, (item, pointer) =>
-    isObject(item) && typeof item.name === 'string' && (item.uniqueIdentifier === undefined || typeof item.uniqueIdentifier === 'boolean')
-      ? []
-      : [`${pointer}: must be { "name": string, "uniqueIdentifier"?: boolean }`],
-  );
+  eachItem(raw, 'properties', problems, (item, pointer) => {
+    if (!isObject(item) || typeof item.name !== 'string' || (item.uniqueIdentifier !== undefined && typeof item.uniqueIdentifier !== 'boolean')) {
+      return [`${pointer}: must be { "name": string, "uniqueIdentifier"?: boolean }`];
+    }
+    // The names connections may use, from the schemas: a catalog must not define names no config can name.
+    return schemaRegistry().validate(`${COMMON_SCHEMA_ID}#/$defs/propertyName`, item.name).errors.length > 0
+      ? [`${pointer}/name: ${JSON.stringify(item.name)} is not usable: a property name is ${propertyNameHint()}`]
+      : [];
+  });
   eachItem(raw, 'lifecycles', problems, (item, pointer) =>
     isObject(item) && typeof item.id === 'string' && Array.isArray(item.stages) && item.stages.every((stage) => isObject(stage) && typeof stage.id === 'string')
       ? []

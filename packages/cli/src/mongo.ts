@@ -1,3 +1,4 @@
+import { redact } from '@cdp/sdk';
 import { openMongoStores, type MongoStores } from '@cdp/store-mongodb';
 import { CliError, ExitCode } from './exit-codes.js';
 
@@ -24,7 +25,8 @@ export async function connectStores(uri: string, uniqueIdentifiers: string[]): P
     return await openMongoStores(withSelectionTimeout(uri), { database: databaseName(uri), uniqueIdentifiers });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new CliError(`Cannot reach MongoDB at ${withoutCredentials(uri)}: ${reason}`, ExitCode.unreachable);
+    const safeReason = redact(reason, credentialParts(uri));
+    throw new CliError(`Cannot reach MongoDB at ${withoutCredentials(uri)}: ${safeReason}`, ExitCode.unreachable);
   }
 }
 
@@ -44,7 +46,23 @@ export function databaseName(uri: string): string {
   return match ? decodeURIComponent(match[1]) : DEFAULT_DATABASE;
 }
 
-/** The URI without user name and password, safe to show. */
+/**
+ * The URI without user name and password, safe to show. Everything up to the last `@` goes: a password with an
+ * unescaped `@` must not leave a part of itself behind.
+ */
 export function withoutCredentials(uri: string): string {
-  return uri.replace(/\/\/[^@/]*@/, '//');
+  return uri.replace(CREDENTIALS, '$1');
+}
+
+const CREDENTIALS = /^(mongodb(?:\+srv)?:\/\/)(.*)@/;
+
+/**
+ * Every piece of the URI's user name and password, as given and lowercased: a driver that misreads a password
+ * holding `@` may quote a piece of it as a host name, which it lowercases.
+ */
+function credentialParts(uri: string): string[] {
+  const userInfo = CREDENTIALS.exec(uri)?.[2];
+  if (!userInfo) return [];
+  const parts = [uri, userInfo, ...userInfo.split(/[:@]/)];
+  return [...parts, ...parts.map((part) => part.toLowerCase())];
 }

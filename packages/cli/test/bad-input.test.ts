@@ -57,6 +57,29 @@ describe('bad input: a clear message and a non-zero exit', () => {
     expect(result.stderr).toContain('Cannot read the catalog');
   });
 
+  it('refuses a catalog property name no config could use, naming the file and the entry', async () => {
+    const catalog = await writeJson('where-catalog.json', JSON.stringify({ segments: ['s'], properties: [{ name: '$where' }, { name: 'a.b' }] }));
+    const result = await runCdp(['--catalog', catalog, 'validate', CONNECTION], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`The catalog ${catalog} is invalid`);
+    expect(result.stderr).toMatch(/\/properties\/0\/name: "\$where" is not usable: a property name is a property name of letters/);
+    expect(result.stderr).toContain('/properties/1/name: "a.b" is not usable');
+  });
+
+  it('refuses a catalog nested thousands of levels deep with its file name, without a stack overflow', async () => {
+    const catalog = await writeJson('deep-catalog.json', `{ "segments": ${'['.repeat(3000)}${']'.repeat(3000)} }`);
+    const result = await runCdp(['--catalog', catalog, 'validate', CONNECTION], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(catalog);
+    expect(result.stderr).not.toMatch(/Maximum call stack|RangeError/);
+  });
+
+  it('shows no part of a MONGODB_URI password, even one with an unescaped @', async () => {
+    const result = await cdp(['run', CONNECTION], { MONGODB_URI: 'mongodb://admin:s3cr@tP4ss@127.0.0.1:1/cdp' });
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).not.toMatch(/s3cr|tP4ss/i);
+  });
+
   it('refuses an unknown goal before running', async () => {
     const result = await cdp(['run', CONNECTION, '--goal', 'nope']);
     expect(result.code).toBe(2);
