@@ -36,6 +36,7 @@ const CODES_BY_ERROR: Record<string, ExitCodeValue> = {
   unknown_connection: ExitCode.badInput,
   unknown_connector: ExitCode.badInput,
   unknown_goal: ExitCode.badInput,
+  connection_disabled: ExitCode.badInput,
   missing_secret: ExitCode.badInput,
   already_running: ExitCode.alreadyRunning,
   invalid_credentials: ExitCode.unreachable,

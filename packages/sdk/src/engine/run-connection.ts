@@ -48,6 +48,10 @@ export const DEFAULT_LEASE_MS = 60_000;
  */
 export async function runConnection(connection: Connection, deps: RunDependencies, request: RunRequest): Promise<RunReport> {
   const dryRun = request.dryRun ?? false;
+  // A disabled connection is one its operator stopped: only a dry run may still look at it.
+  if (connection.enabled === false && !dryRun) {
+    throw new CdpError('connection_disabled', `connection ${connection.id} is disabled ("enabled": false): enable it to run it; a dry run (cdp test) still works`);
+  }
   const report = newReport(connection.id, request.trigger, dryRun, deps.clock.now());
   const owner = request.owner ?? `run-${report.runId}`;
   const leaseMs = request.leaseMs ?? DEFAULT_LEASE_MS;
