@@ -10,6 +10,7 @@ import {
   type SegmentQuery,
 } from '@cdp/sdk';
 import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
+import { batchesOf } from './batches.js';
 import { forEachConcurrently } from './concurrency.js';
 import { insertIfAbsent } from './duplicate-key.js';
 import { planPatches, validatePatch, type ProfileWrite } from './patch-plan.js';
@@ -69,15 +70,7 @@ export class MongoProfileStore implements ProfileStore {
     // The cursor fetches one batch per round trip, so only one batch of profiles is ever held.
     const cursor = this.profiles.find(filter).sort({ updatedAt: 1, _id: 1 }).batchSize(batchSize);
     try {
-      let batch: Profile[] = [];
-      for await (const document of cursor) {
-        batch.push(toProfile(document));
-        if (batch.length === batchSize) {
-          yield batch;
-          batch = [];
-        }
-      }
-      if (batch.length > 0) yield batch;
+      yield* batchesOf(cursor, batchSize, toProfile);
     } finally {
       await cursor.close();
     }

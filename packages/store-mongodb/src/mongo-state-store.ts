@@ -11,6 +11,7 @@ import {
   type TouchpointKey,
 } from '@cdp/sdk';
 import type { AnyBulkWriteOperation, Collection, Db, Document, Filter } from 'mongodb';
+import { batchesOf } from './batches.js';
 import { insertIfAbsent } from './duplicate-key.js';
 import { StoreInputError } from './profile-document.js';
 import { RunLocks, type LockDocument } from './run-lock.js';
@@ -126,15 +127,7 @@ export class MongoStateStore implements StateStore {
 
   async *streamSent(connectionId: string, goalId: string, audienceId: string, batchSize: number): AsyncIterable<SentRecord[]> {
     const cursor = this.sent.find({ connectionId, goalId, audienceId }).sort({ memberId: 1 }).batchSize(batchSize);
-    let batch: SentRecord[] = [];
-    for await (const document of cursor) {
-      batch.push(sentRecordOf(document));
-      if (batch.length === batchSize) {
-        yield batch;
-        batch = [];
-      }
-    }
-    if (batch.length > 0) yield batch;
+    yield* batchesOf(cursor, batchSize, sentRecordOf);
   }
 
   async putSent(connectionId: string, goalId: string, audienceId: string, records: SentRecord[]): Promise<void> {
