@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSandbox, type Sandbox } from '@cdp/mailchimp-sandbox';
 import { createRunService, environmentSecrets, type ConnectionSource, type RunService } from '@cdp/runtime';
 import { createLogger, InvalidConfigError, StaticCatalog, type CatalogData, type ConfigProblem } from '@cdp/sdk';
-import { mailchimpConnector } from '@cdp/connector-mailchimp';
+import { createMailchimpConnector } from '@cdp/connector-mailchimp';
 import { openMongoStores, startEmbeddedMongo, STATE_COLLECTIONS, type EmbeddedMongo, type MongoStores } from '@cdp/store-mongodb';
 import { profile } from '../../connectors/mailchimp/test/e2e/world.js';
 import { API_KEY, Evidence } from './support/evidence.js';
@@ -64,7 +64,7 @@ beforeAll(async () => {
     state: stores.state,
     catalog: new StaticCatalog(readJson(`${FIXTURES}catalog.json`) as CatalogData),
     connections: source,
-    connectors: [mailchimpConnector],
+    connectors: [createMailchimpConnector({ allowedBaseUrls: [sandbox.baseUrl] })],
     secrets,
     logger: createLogger({ level: 'debug', secrets: () => secrets.values(), write: (line) => evidence.add('log line', line) }),
   });

@@ -26,7 +26,7 @@ const FAULTS = withCleanFirstRequest({
 });
 
 /** Short backoff so hundreds of faults cost seconds; 8 in flight leaves the sandbox's 10-slot limit headroom. */
-const connector = createMailchimpConnector({ timeoutMs: TIMEOUT_MS, maxInFlight: 8, retry: { maxRetries: 10, baseDelayMs: 20, maxDelayMs: 200 } });
+const connector = createMailchimpConnector({ timeoutMs: TIMEOUT_MS, maxInFlight: 8, retry: { maxRetries: 10, baseDelayMs: 20, maxDelayMs: 200 }, allowAnyBaseUrl: true });
 const clock: Clock = { now: () => new Date('2026-03-02T09:00:00Z') };
 
 const email = (i: number): string => `person${i}@example.com`;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Connector } from '@cdp/sdk';
-import { resolveCredentials } from './credentials.js';
+import { assertBaseUrls, baseUrlProblems, resolveCredentials, type BaseUrlPolicy } from './credentials.js';
 import type { MailchimpAuth } from './generated-types.js';
 import { MAX_IN_FLIGHT_PER_KEY } from './key-limiter.js';
 import type { RetryPolicy } from './requests.js';
@@ -12,6 +12,13 @@ export interface MailchimpConnectorOptions {
   /** Milliseconds before a request is abandoned (and retried); default 30 000. */
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
+  /**
+   * Base URLs besides Mailchimp's API hosts that a connection's `auth.baseUrl` may name (a sandbox, a proxy): a
+   * base URL must have one's origin and lie at or below its path. MAILCHIMP_ALLOWED_BASE_URLS adds to them.
+   */
+  allowedBaseUrls?: readonly string[];
+  /** Any `auth.baseUrl` is allowed: only where connection files are as trusted as the operator (tests). */
+  allowAnyBaseUrl?: boolean;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { maxRetries: 6, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 120_000 };
@@ -25,13 +32,16 @@ export function createMailchimpConnector(options: MailchimpConnectorOptions = {}
     throw new RangeError(`maxInFlight must be an integer from 1 to ${MAX_IN_FLIGHT_PER_KEY}, got ${maxInFlight}`);
   }
   const sessionOptions = { maxInFlight, timeoutMs: options.timeoutMs ?? 30_000, retry: { ...DEFAULT_RETRY, ...options.retry } };
+  const policy: BaseUrlPolicy = { allowedBaseUrls: options.allowedBaseUrls ?? [], allowAnyBaseUrl: options.allowAnyBaseUrl ?? false };
+  assertBaseUrls(policy.allowedBaseUrls);
   return {
     id: 'mailchimp',
     title: 'Mailchimp',
     authSchema,
     goalKinds: ['import', 'export'],
+    authProblems: (auth) => baseUrlProblems(auth, policy),
     async connect(auth, context) {
-      return openSession(resolveCredentials(auth, context), sessionOptions, context.logger);
+      return openSession(resolveCredentials(auth, context, policy), sessionOptions, context.logger);
     },
   };
 }

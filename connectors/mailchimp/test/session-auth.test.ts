@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InvalidCredentialsError, RetryableError } from '@cdp/sdk';
-import { mailchimpConnector, MailchimpApiError } from '../src/index.js';
+import { createMailchimpConnector, mailchimpConnector, MailchimpApiError } from '../src/index.js';
 import { connect, failureOf, KEY_A, KEY_B, startTestSandbox, type LogRecord, type TestSandbox } from './support/sandbox-session.js';
 
 const UNKNOWN_KEY = 'aaaabbbbccccddddaaaabbbbccccdddd-us21';
@@ -96,6 +96,7 @@ describe('Mailchimp sessions: OAuth access token', () => {
   // The sandbox accepts API keys only, so a loopback endpoint stands in for the OAuth-authenticated API.
   let server: Server;
   let baseUrl: string;
+  let connector: typeof mailchimpConnector;
   const TOKEN = 'oauth-access-token-123';
   const seenAuth: string[] = [];
 
@@ -114,17 +115,18 @@ describe('Mailchimp sessions: OAuth access token', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/3.0`;
+    connector = createMailchimpConnector({ allowedBaseUrls: [baseUrl] });
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('sends the token as a bearer credential to the configured host', async () => {
-    const session = await mailchimpConnector.connect(
+    const session = await connector.connect(
       { accessToken: { env: 'MC_TOKEN' }, serverPrefix: 'us7', baseUrl },
       { secret: () => TOKEN, logger: { log: () => undefined } },
     );
     await session.check();
     expect(seenAuth).toEqual([`Bearer ${TOKEN}`]);
-    const refused = await mailchimpConnector.connect(
+    const refused = await connector.connect(
       { accessToken: { env: 'MC_TOKEN' }, serverPrefix: 'us7', baseUrl },
       { secret: () => 'expired-token', logger: { log: () => undefined } },
     );
@@ -134,7 +136,7 @@ describe('Mailchimp sessions: OAuth access token', () => {
   });
 
   it('masks the token when Mailchimp echoes it in an error', async () => {
-    const session = await mailchimpConnector.connect(
+    const session = await connector.connect(
       { accessToken: { env: 'MC_TOKEN' }, serverPrefix: 'us7', baseUrl },
       { secret: () => TOKEN, logger: { log: () => undefined } },
     );

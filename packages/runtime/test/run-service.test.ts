@@ -19,7 +19,7 @@ import { createRunService, environmentSecrets, StaticConnectionSource, type RunS
 // SDK's in-memory stores, and a real HTTP server standing in for a webhook receiver.
 
 const API_KEY = 'aaaabbbbccccddddeeeeffff00001111-us5';
-const connector = createMailchimpConnector({ retry: { maxRetries: 1, baseDelayMs: 5, maxDelayMs: 10 } });
+const connector = createMailchimpConnector({ retry: { maxRetries: 1, baseDelayMs: 5, maxDelayMs: 10 }, allowAnyBaseUrl: true });
 
 interface Hook {
   url: string;

@@ -11,7 +11,7 @@ import { scheduleWithSlotAt, secondsAhead, sleep, waitFor } from './support/slot
 // store through the Mailchimp connector to the sandbox. Two workers share one database, as two processes would.
 
 const API_KEY = '1234567890abcdef1234567890abcdef-us3';
-const connector = createMailchimpConnector({ retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 20 } });
+const connector = createMailchimpConnector({ retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 20 }, allowAnyBaseUrl: true });
 
 const profiles: Profile[] = Array.from({ length: 20 }, (_, i) => ({
   id: `p${i}`,

@@ -1,3 +1,4 @@
+import type { ConfigProblem } from './errors.js';
 import type { Logger } from './ports/runtime-services.js';
 
 /** An audience (list) of the external system, as `cdp audiences` and `cdp test` show it. */
@@ -143,5 +144,10 @@ export interface Connector<Auth = unknown> {
   /** JSON Schema (draft 2020-12, with `$id`) of `connection.auth`. */
   authSchema: object;
   goalKinds: ('import' | 'export')[];
+  /**
+   * Problems the host's own settings find in a schema-valid auth, such as a base URL the operator does not allow;
+   * checked with the config, before any session. Pointers are the connection's (`/auth/…`).
+   */
+  authProblems?(auth: Auth): ConfigProblem[];
   connect(auth: Auth, context: ConnectContext): Promise<ConnectorSession>;
 }

@@ -18,7 +18,7 @@ const service = createRunService({
   state: stores.state,
   catalog: new StaticCatalog(JSON.parse(env.CDP_CATALOG)),
   connections: new StaticConnectionSource([connection]),
-  connectors: [createMailchimpConnector({ timeoutMs: 5_000, retry: { baseDelayMs: 20, maxDelayMs: 200 } })],
+  connectors: [createMailchimpConnector({ timeoutMs: 5_000, retry: { baseDelayMs: 20, maxDelayMs: 200 }, allowAnyBaseUrl: true })],
   secrets,
   logger: createLogger({ level: 'debug', secrets: () => secrets.values() }),
 });

@@ -14,7 +14,7 @@ import {
   type RunReport,
   type StateStore,
 } from '@cdp/sdk';
-import { mailchimpConnector } from '@cdp/connector-mailchimp';
+import { createMailchimpConnector } from '@cdp/connector-mailchimp';
 import { CATALOG } from '../../../connectors/mailchimp/test/e2e/world.js';
 import { API_KEY, Evidence } from './evidence.js';
 
@@ -99,7 +99,7 @@ export class Stack {
       state: options.state,
       catalog: new StaticCatalog(options.catalog ?? CATALOG),
       connections,
-      connectors: [options.connector ?? mailchimpConnector],
+      connectors: [options.connector ?? createMailchimpConnector({ allowedBaseUrls: [sandbox.baseUrl] })],
       secrets,
       clock: options.clock,
       logger: createLogger({ level: 'debug', secrets: () => secrets.values(), write: (line) => options.evidence.add('log line', line) }),

@@ -368,7 +368,7 @@ describe('export goal: touchpoints after a failed activity read', () => {
     const stage = { lifecycles: [{ lifecycle: 'onboarding', stage: 'new' }] };
     let activityPages = 0;
     const w = await start([profile('p1', 'reader@example.com', stage)], exportGoal({ lifecycleThreshold: { events: ['sent'] } }), {
-      connector: createMailchimpConnector({ retry: { maxRetries: 1, baseDelayMs: 5, maxDelayMs: 10 } }),
+      connector: createMailchimpConnector({ retry: { maxRetries: 1, baseDelayMs: 5, maxDelayMs: 10 }, allowAnyBaseUrl: true }),
       // The first campaign's activity is read, then Mailchimp fails every call: the read stops half way.
       onResponse: (exchange) => {
         if (exchange.route === '/reports/{campaign_id}/email-activity' && exchange.status === 200 && ++activityPages === 1) {
@@ -406,7 +406,7 @@ describe('export goal: faults', () => {
     const people = Array.from({ length: 600 }, (_, i) =>
       profile(`p${i}`, `user${i}@example.com`, { properties: { email: [`user${i}@example.com`], firstName: [`User ${i}`] } }),
     );
-    const connector = createMailchimpConnector({ retry: { maxRetries: 12, baseDelayMs: 10, maxDelayMs: 100 } });
+    const connector = createMailchimpConnector({ retry: { maxRetries: 12, baseDelayMs: 10, maxDelayMs: 100 }, allowAnyBaseUrl: true });
     const w = await start(people, exportGoal({ batchSize: 50 }), { connector });
     w.sandbox.admin.setFaults({ rate429: 0.15, retryAfterSeconds: 0, rate500: 0.1, rate503: 0.05, rateReset: 0.05, seed: 7 });
     const report = await w.run();

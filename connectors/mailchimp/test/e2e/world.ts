@@ -2,7 +2,7 @@ import { startSandbox, type DumpedMember, type FaultConfig, type Sandbox, type S
 import { createRunService, environmentSecrets, StaticConnectionSource, type RunService } from '@cdp/runtime';
 import { StaticCatalog, type CatalogData, type Clock, type Connection, type Connector, type Profile, type ProfileStore, type RunOptions, type RunReport } from '@cdp/sdk';
 import { openMongoStores, type EmbeddedMongo, type MongoStores } from '@cdp/store-mongodb';
-import { mailchimpConnector } from '../../src/index.js';
+import { createMailchimpConnector } from '../../src/index.js';
 
 /** The API key the sandbox accepts in these tests; it must never appear in any output. */
 export const API_KEY = '0123456789abcdef0123456789abcdef-us21';
@@ -93,7 +93,7 @@ export class World {
       state: this.stores.state,
       catalog: new StaticCatalog(CATALOG),
       connections: this.connections,
-      connectors: [this.options.connector ?? mailchimpConnector],
+      connectors: [this.options.connector ?? createMailchimpConnector({ allowedBaseUrls: [this.sandbox.baseUrl] })],
       secrets: environmentSecrets({ MAILCHIMP_API_KEY: API_KEY }),
       clock: this.options.clock,
       logger: { log: (level, message, fields) => this.logLines.push(JSON.stringify({ level, message, fields })) },

@@ -34,7 +34,7 @@ export async function connect(
   options: MailchimpConnectorOptions = FAST_RETRY,
   logs: LogRecord[] = [],
 ): Promise<ConnectorSession> {
-  const connector = createMailchimpConnector(options);
+  const connector = createMailchimpConnector({ ...options, allowedBaseUrls: [sandbox.baseUrl] });
   return connector.connect(
     { apiKey: { env: 'MAILCHIMP_TEST_KEY' }, baseUrl: sandbox.baseUrl },
     { secret: () => apiKey, logger: { log: (level, message, fields) => logs.push({ level, message, fields }) } },

@@ -5,7 +5,7 @@ import { pointerTo } from './pointers.js';
 import { didYouMean } from './suggest.js';
 
 /** What validation needs of a connector: its declarations, never a session. */
-export type ConnectorInfo = Pick<Connector, 'id' | 'authSchema' | 'goalKinds'>;
+export type ConnectorInfo = Pick<Connector, 'id' | 'authSchema' | 'goalKinds' | 'authProblems'>;
 
 /** The connector a (possibly malformed) config names, when it is registered. */
 export function namedConnector(raw: unknown, connectors: readonly ConnectorInfo[]): ConnectorInfo | undefined {
@@ -13,7 +13,7 @@ export function namedConnector(raw: unknown, connectors: readonly ConnectorInfo[
   return typeof id === 'string' ? connectors.find((connector) => connector.id === id) : undefined;
 }
 
-/** An unknown connector, or goals of a kind the connector does not handle. */
+/** An unknown connector, an auth the connector refuses, or goals of a kind the connector does not handle. */
 export function connectorProblems(connection: Connection, connectors: readonly ConnectorInfo[]): ConfigProblem[] {
   const connector = namedConnector(connection, connectors);
   if (!connector) {
@@ -21,11 +21,12 @@ export function connectorProblems(connection: Connection, connectors: readonly C
     const available = ids.length ? ` (available: ${ids.join(', ')})` : ' (no connectors are registered)';
     return [{ pointer: '/connector', message: `unknown connector "${connection.connector}"${didYouMean(connection.connector, ids)}${available}` }];
   }
-  return connection.goals.flatMap((goal, index) =>
+  const goalKinds = connection.goals.flatMap((goal, index) =>
     connector.goalKinds.includes(goal.kind)
       ? []
       : [{ pointer: pointerTo('/goals', index, 'kind'), message: `connector "${connector.id}" does not support ${goal.kind} goals (it supports: ${connector.goalKinds.join(', ')})` }],
   );
+  return [...(connector.authProblems?.(connection.auth) ?? []), ...goalKinds];
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {
