@@ -6,7 +6,7 @@ import type { SandboxProcess } from './sandbox-process.js';
 
 /** The run service as a host composes it: the given stores, the Mailchimp connector, the bench's catalog. */
 export function benchRunService(profiles: ProfileStore, state: StateStore, connections: Connection[]): RunService {
-  const secrets = environmentSecrets({ [API_KEY_ENV]: BENCH_API_KEY });
+  const secrets = environmentSecrets({ [API_KEY_ENV]: BENCH_API_KEY }, { allow: [API_KEY_ENV] });
   return createRunService({
     profiles,
     state,

@@ -1,5 +1,5 @@
 import { mailchimpConnector } from '@cdp/connector-mailchimp';
-import { createRunService, type ConnectionSource, type RunService } from '@cdp/runtime';
+import { createRunService, requireSecrets, type ConnectionSource, type RunService } from '@cdp/runtime';
 import { InvalidConfigError, validateConnection, type Catalog, type Connection, type Connector } from '@cdp/sdk';
 import type { MongoStores } from '@cdp/store-mongodb';
 import { uniqueIdentifiers, type LoadedCatalog } from './catalog-file.js';
@@ -8,6 +8,9 @@ import { connectStores, requireMongoUri } from './mongo.js';
 
 /** The connectors this command line can run. */
 export const CONNECTORS: Connector[] = [mailchimpConnector as Connector];
+
+/** Set to 1, webhooks may call loopback, link-local and private addresses (a receiver on this machine or network). */
+const WEBHOOK_ALLOW_PRIVATE_VARIABLE = 'CDP_WEBHOOK_ALLOW_PRIVATE';
 
 /** Everything a command that runs connections needs, composed through the runtime's composition root. */
 export interface Host {
@@ -37,6 +40,7 @@ export async function openHost(ctx: CliContext, options: HostOptions): Promise<H
     connectors: CONNECTORS,
     logger: ctx.logger,
     secrets: ctx.secrets,
+    webhooks: { allowPrivateAddresses: ctx.env[WEBHOOK_ALLOW_PRIVATE_VARIABLE] === '1' },
   });
   return { service, stores, catalog, close: () => stores.close() };
 }
@@ -58,8 +62,12 @@ export async function validateConnectionFile(file: { raw: unknown }, catalog: Ca
   return result.connection;
 }
 
-/** Opens a session and pings, so wrong credentials or an unreachable API stop a command before it starts. */
+/**
+ * Reads every secret the connection needs, then opens a session and pings, so a missing or refused secret, wrong
+ * credentials or an unreachable API stop a command before it starts.
+ */
 export async function checkCredentials(ctx: CliContext, connection: Connection): Promise<void> {
+  requireSecrets(connection, ctx.secrets);
   const connector = CONNECTORS.find((candidate) => candidate.id === connection.connector)!;
   const session = await connector.connect(connection.auth, { secret: (ref) => ctx.secrets.secret(ref), logger: ctx.logger });
   try {

@@ -1,7 +1,9 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { assertBuilt, childEnv, EXAMPLES, outputs, runCdp } from './support/cli-process.js';
 
 // Bad input is refused before any server is reached, so these need none: MongoDB points at a closed port.
@@ -116,6 +118,54 @@ describe('bad input: a clear message and a non-zero exit', () => {
     const result = await cdp(['sandbox', '--seed', await writeJson('seed.json', { lists: [{ id: 'x' }] })]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('/lists/0/name');
+  });
+});
+
+describe('what a connection file may not decide', () => {
+  const AWS_SECRET = 'aws-secret-value-0123456789';
+  let requests = 0;
+  let collector: string;
+  const server = createServer((_request, response) => {
+    requests++;
+    response.writeHead(200).end('{}');
+  });
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    collector = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  /** The example connection, its credentials taken from another variable and sent to a server of its choosing. */
+  async function exfiltrating(): Promise<string> {
+    const config = JSON.parse(await readFile(CONNECTION, 'utf8'));
+    config.auth = { apiKey: { env: 'AWS_SECRET_ACCESS_KEY' }, baseUrl: `${collector}/3.0` };
+    return writeJson('exfiltrating.connection.json', config);
+  }
+
+  it('refuses a base URL the operator did not allow and a variable outside the allowed ones: exit 2, nothing sent', async () => {
+    const path = await exfiltrating();
+    for (const args of [['validate', path], ['run', path], ['test', path]]) {
+      const result = await cdp(args, { AWS_SECRET_ACCESS_KEY: AWS_SECRET });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('/auth/baseUrl: is neither a Mailchimp API host (https://<dc>.api.mailchimp.com/3.0) nor a base URL the operator allows');
+      expect(result.stdout + result.stderr).not.toContain(AWS_SECRET);
+    }
+    expect(requests).toBe(0);
+  });
+
+  it('with the base URL allowed, still refuses to read a variable the operator did not allow, naming it only', async () => {
+    const result = await cdp(['audiences', '--connection', await exfiltrating()], { AWS_SECRET_ACCESS_KEY: AWS_SECRET, MAILCHIMP_ALLOWED_BASE_URLS: collector });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('environment variable AWS_SECRET_ACCESS_KEY is not one connections may read (allowed: MAILCHIMP_*, CDP_SECRET_*)');
+    expect(result.stdout + result.stderr).not.toContain(AWS_SECRET);
+    expect(requests).toBe(0);
+  });
+
+  it('CDP_SECRET_ENV replaces the variables connections may read', async () => {
+    const result = await cdp(['audiences'], { CDP_SECRET_ENV: 'PARTNER_*, CDP_SECRET_HOOK' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('environment variable MAILCHIMP_API_KEY is not one connections may read (allowed: PARTNER_*, CDP_SECRET_HOOK)');
   });
 });
 

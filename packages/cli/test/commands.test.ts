@@ -29,7 +29,8 @@ beforeAll(async () => {
   [mongo, sandbox] = await Promise.all([startEmbeddedMongo(DATABASE), startSandbox({ seed })]);
   stores = await openMongoStores(mongo.uri, { database: DATABASE, uniqueIdentifiers: ['email', 'customer_id'] });
   await loadProfilesFromNdjson(stores.profiles, `${EXAMPLES}profiles.ndjson`);
-  env = childEnv({ MONGODB_URI: mongo.uri, MAILCHIMP_API_KEY: apiKey, MAILCHIMP_BASE_URL: sandbox.baseUrl });
+  // The webhook receivers of these tests listen on loopback.
+  env = childEnv({ MONGODB_URI: mongo.uri, MAILCHIMP_API_KEY: apiKey, MAILCHIMP_BASE_URL: sandbox.baseUrl, CDP_WEBHOOK_ALLOW_PRIVATE: '1' });
 });
 
 afterAll(async () => {

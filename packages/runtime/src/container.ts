@@ -5,7 +5,7 @@ import type { ConnectionSource } from './connection-source.js';
 import { RunService } from './run-service.js';
 import { environmentSecrets, type SecretResolver } from './secrets.js';
 import { TOKENS } from './tokens.js';
-import { WebhookNotifier } from './webhook-notifier.js';
+import { WebhookNotifier, type WebhookOptions } from './webhook-notifier.js';
 
 /** What a host provides; everything else has a default it may override. */
 export interface HostBindings {
@@ -18,6 +18,8 @@ export interface HostBindings {
   logger?: Logger;
   secrets?: SecretResolver;
   notifier?: Notifier;
+  /** How the default notifier calls webhooks: bounds, and whether private addresses may be called. */
+  webhooks?: WebhookOptions;
 }
 
 /**
@@ -35,7 +37,7 @@ export function createContainer(host: HostBindings): Container {
   container.bind(TOKENS.Clock).toConstantValue(host.clock ?? systemClock);
   container.bind(TOKENS.Secrets).toConstantValue(secrets);
   container.bind(TOKENS.Logger).toConstantValue(logger);
-  container.bind(TOKENS.Notifier).toConstantValue(host.notifier ?? new WebhookNotifier(secrets, logger));
+  container.bind(TOKENS.Notifier).toConstantValue(host.notifier ?? new WebhookNotifier(secrets, logger, host.webhooks));
   for (const connector of host.connectors) container.bind(TOKENS.Connector).toConstantValue(connector);
   container.bind(RunService).toSelf().inSingletonScope();
   return container;

@@ -23,7 +23,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { inject, injectable, multiInject } from 'inversify';
 import type { ConnectionSource } from './connection-source.js';
-import type { SecretResolver } from './secrets.js';
+import { requireSecrets, type SecretResolver } from './secrets.js';
 import { TOKENS } from './tokens.js';
 
 /** This process's identity in run locks: several workers and CLIs can tell each other apart. */
@@ -56,8 +56,8 @@ export class RunService {
   /**
    * Runs a connection now; refused with AlreadyRunningError while another run holds its lock. `leaseMs` is the
    * lock's lease (default one minute): how soon a crashed run's lock frees itself. Aborting `signal` interrupts
-   * the run between batches. A config that no longer validates is recorded as a refused run and notified, then
-   * thrown (InvalidConfigError).
+   * the run between batches. A config that no longer validates, or names a secret that cannot be read, is recorded
+   * as a refused run and notified, then thrown (InvalidConfigError).
    */
   async runNow(connectionId: string, options: RunNowOptions = {}): Promise<RunReport> {
     const trigger = options.trigger ?? 'manual';
@@ -65,6 +65,8 @@ export class RunService {
     let connection: Connection;
     try {
       connection = await this.validate(raw);
+      // Every secret is read now: an unset or refused variable refuses the run before it writes anything.
+      requireSecrets(connection, this.secrets);
     } catch (error) {
       // A dry run records nothing, not even its refusal.
       if (error instanceof InvalidConfigError && !options.dryRun) await recordRefusedRun(refusedConnection(connectionId, raw), this.dependencies(), trigger, error);

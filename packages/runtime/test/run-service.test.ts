@@ -13,7 +13,7 @@ import {
   type Profile,
 } from '@cdp/sdk';
 import { TestClock } from '../../sdk/testing/store-contract.js';
-import { createRunService, environmentSecrets, StaticConnectionSource, type RunService } from '../src/index.js';
+import { createRunService, environmentSecrets, StaticConnectionSource, type RunService, type SecretResolver, type WebhookOptions } from '../src/index.js';
 
 // The run service over real parts: the Mailchimp connector over the official client to the sandbox, the
 // SDK's in-memory stores, and a real HTTP server standing in for a webhook receiver.
@@ -94,7 +94,13 @@ afterEach(async () => {
 });
 
 async function setup(
-  options: { config?: (sandbox: Sandbox, hook: Hook) => unknown; hookFailures?: number; stateClock?: TestClock } = {},
+  options: {
+    config?: (sandbox: Sandbox, hook: Hook) => unknown;
+    hookFailures?: number;
+    stateClock?: TestClock;
+    secrets?: SecretResolver;
+    webhooks?: WebhookOptions;
+  } = {},
 ): Promise<Setup> {
   const sandbox = await startSandbox({ seed: { apiKeys: [API_KEY], lists: [{ id: 'L1', name: 'News' }] } });
   const hook = await startHook(options.hookFailures);
@@ -108,7 +114,9 @@ async function setup(
     catalog: new StaticCatalog({ segments: ['newsletter'], properties: [{ name: 'email', uniqueIdentifier: true }, { name: 'firstName' }], objectives: ['newsletter'] }),
     connections: new StaticConnectionSource([options.config ? options.config(sandbox, hook) : connection(sandbox)]),
     connectors: [connector],
-    secrets: environmentSecrets({ MAILCHIMP_API_KEY: API_KEY, HOOK_SECRET: 'hook-signing-secret' }),
+    secrets: options.secrets ?? environmentSecrets({ MAILCHIMP_API_KEY: API_KEY, HOOK_SECRET: 'hook-signing-secret' }, { allow: ['MAILCHIMP_API_KEY', 'HOOK_SECRET'] }),
+    // The webhook receivers of these tests listen on loopback.
+    webhooks: { allowPrivateAddresses: true, backoffMs: 10, ...options.webhooks },
     logger: { log: () => {} },
   });
   return { sandbox, service, state, profiles: store, hook };
@@ -123,6 +131,15 @@ describe('RunService', () => {
     expect(sandbox.admin.dump().lists[0].members).toHaveLength(5);
     const [latest] = await service.history({ connectionId: 'news', limit: 1 });
     expect(latest).toMatchObject({ runId: report.runId, status: 'succeeded' });
+  });
+
+  it('refuses to run a disabled connection, and still dry-runs it', async () => {
+    const { service, sandbox } = await setup({ config: (sb) => connection(sb, { enabled: false }) });
+    await expect(service.runNow('news')).rejects.toThrow(/connection news is disabled \("enabled": false\)/);
+    expect(sandbox.admin.counters().total).toBe(0);
+    expect(await service.history({ connectionId: 'news' })).toEqual([]);
+    const dry = await service.test('news');
+    expect(dry.goals[0].audiences[0]).toMatchObject({ created: 5 });
   });
 
   it('refuses a second run while one holds the lock, with when it started', async () => {
@@ -337,4 +354,57 @@ describe('RunService', () => {
     expect((await service.runNow('news')).status).toBe('succeeded');
     expect(hook.bodies).toHaveLength(0);
   });
+
+  it('reads every secret before the run: an unset webhook signing secret refuses it up front, recorded and notified, nothing sent', async () => {
+    const { service, sandbox, state, hook } = await setup({
+      config: (sb, h) =>
+        connection(sb, {
+          notify: [
+            { type: 'webhook', url: h.url, on: 'failure' },
+            { type: 'webhook', url: h.url, on: 'failure', signingSecret: { env: 'CDP_SECRET_UNSET' } },
+          ],
+        }),
+      secrets: environmentSecrets({ MAILCHIMP_API_KEY: API_KEY }),
+    });
+    const refused = await service.runNow('news').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(InvalidConfigError);
+    expect((refused as InvalidConfigError).problems).toEqual([{ pointer: '/notify/1/signingSecret/env', message: 'environment variable CDP_SECRET_UNSET is not set' }]);
+    expect(sandbox.admin.counters().total).toBe(0);
+    expect(sandbox.admin.dump().lists[0].members).toHaveLength(0);
+    const runs = await state.listRuns({ connectionId: 'news' });
+    expect(runs).toEqual([expect.objectContaining({ status: 'refused', error: expect.stringContaining('CDP_SECRET_UNSET is not set') })]);
+    // The target without a secret is told; the other cannot be signed, so it is not.
+    expect(hook.bodies).toEqual([expect.objectContaining({ runId: runs[0].runId, status: 'refused' })]);
+  });
+
+  it('refuses a connection naming a variable the operator does not allow, naming it but never its value, before any request', async () => {
+    const { service, sandbox, state } = await setup({
+      config: (sb) => connection(sb, { auth: { apiKey: { env: 'AWS_SECRET_ACCESS_KEY' }, baseUrl: sb.baseUrl } }),
+      secrets: environmentSecrets({ MAILCHIMP_API_KEY: API_KEY, AWS_SECRET_ACCESS_KEY: 'aws-secret-value' }),
+    });
+    const refused = await service.runNow('news').catch((error: unknown) => error);
+    expect((refused as InvalidConfigError).problems).toEqual([
+      { pointer: '/auth/apiKey/env', message: 'environment variable AWS_SECRET_ACCESS_KEY is not one connections may read (allowed: MAILCHIMP_*, CDP_SECRET_*)' },
+    ]);
+    expect(sandbox.admin.counters().total).toBe(0);
+    const runs = await state.listRuns({ connectionId: 'news' });
+    expect(runs).toEqual([expect.objectContaining({ status: 'refused' })]);
+    expect(JSON.stringify(runs)).not.toContain('aws-secret-value');
+  });
+
+  it('saves and returns the report whatever the webhook does: one that never answers holds the run only for its bound', async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    open.push({ close: () => new Promise<void>((resolve) => (silent.closeAllConnections(), silent.close(() => resolve()))) });
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hook`;
+    const { service, state } = await setup({
+      config: (sb) => connection(sb, { notify: [{ type: 'webhook', url, on: 'always' }] }),
+      webhooks: { totalTimeoutMs: 5_000 },
+    });
+    const started = Date.now();
+    const report = await service.runNow('news');
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(report.status).toBe('succeeded');
+    expect(await state.listRuns({ connectionId: 'news' })).toEqual([expect.objectContaining({ runId: report.runId, status: 'succeeded' })]);
+  }, 30_000);
 });

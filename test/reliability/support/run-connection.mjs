@@ -20,6 +20,7 @@ const service = createRunService({
   connections: new StaticConnectionSource([connection]),
   connectors: [createMailchimpConnector({ timeoutMs: 5_000, retry: { baseDelayMs: 20, maxDelayMs: 200 }, allowAnyBaseUrl: true })],
   secrets,
+  webhooks: { allowPrivateAddresses: true },
   logger: createLogger({ level: 'debug', secrets: () => secrets.values() }),
 });
 

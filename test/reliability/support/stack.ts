@@ -101,6 +101,7 @@ export class Stack {
       connections,
       connectors: [options.connector ?? createMailchimpConnector({ allowedBaseUrls: [sandbox.baseUrl] })],
       secrets,
+      webhooks: { allowPrivateAddresses: true },
       clock: options.clock,
       logger: createLogger({ level: 'debug', secrets: () => secrets.values(), write: (line) => options.evidence.add('log line', line) }),
     });
