@@ -8,7 +8,7 @@ export const ExitCode = {
   /** Invalid config, missing file, invalid JSON, unknown connection or goal, missing setting. */
   badInput: 2,
   alreadyRunning: 3,
-  /** MongoDB or Mailchimp cannot be reached, or the credentials are wrong. */
+  /** MongoDB or Mailchimp cannot be reached (or went away), or the credentials are wrong. */
   unreachable: 4,
   /** The run succeeded, but some members or profiles failed (`--allow-failures` makes it 0). */
   recordsFailed: 5,
@@ -41,6 +41,7 @@ const CODES_BY_ERROR: Record<string, ExitCodeValue> = {
   already_running: ExitCode.alreadyRunning,
   invalid_credentials: ExitCode.unreachable,
   mailchimp_unreachable: ExitCode.unreachable,
+  store_failed: ExitCode.unreachable,
   retryable: ExitCode.unreachable,
 };
 

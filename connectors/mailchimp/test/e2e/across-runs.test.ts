@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { SeedMember } from '@cdp/mailchimp-sandbox';
 import { subscriberHash, type ExportGoal, type Profile } from '@cdp/sdk';
-import { mongoFromEnvironment, type EmbeddedMongo } from '@cdp/store-mongodb';
+import { mongoFromEnvironment, startEmbeddedMongo, type EmbeddedMongo } from '@cdp/store-mongodb';
 import { TestClock } from '../../../../packages/sdk/testing/test-clock.js';
 import { API_KEY, audienceReport, profile, World } from './world.js';
 
@@ -267,6 +267,33 @@ describe('secrets echoed by Mailchimp', () => {
     for (const form of forms) {
       expect(stored).not.toContain(form);
       expect(JSON.stringify(report)).not.toContain(form);
+    }
+  });
+});
+
+describe('a database that goes away mid-run', () => {
+  it('stops the run with the store named, and the report still reaches the caller, saying it could not be recorded', async () => {
+    const own = await startEmbeddedMongo('across-runs-crash');
+    try {
+      // Each call to the stopped server fails after half a second, not the driver's default 30 s.
+      const uri = `${own.uri}${own.uri.includes('?') ? '&' : '/?'}serverSelectionTimeoutMS=500`;
+      world = await World.start({ ...own, uri }, {
+        database: 'crash',
+        lists: [LIST],
+        profiles: Array.from({ length: 40 }, (_, i) => profile(`p${i}`, `p${i}@example.com`)),
+        goals: [exportGoal({ batchSize: 1 })],
+        // The database stops as soon as Mailchimp has answered the first batch call.
+        onResponse: (exchange) => {
+          if (exchange.route === '/lists/{list_id}' && exchange.method === 'POST') void own.stop();
+        },
+      });
+      world.sandbox.admin.setFaults({ latencyMs: 50 });
+      const report = await world.run();
+      expect(report.status).toBe('failed');
+      expect(report.goals[0].error).toMatch(/^the (state|profile) store failed \(\w+\): /);
+      expect(report.error).toMatch(/the run could not be recorded: the state store failed \(saveRun\)/);
+    } finally {
+      await own.stop();
     }
   });
 });

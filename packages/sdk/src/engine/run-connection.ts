@@ -11,6 +11,7 @@ import type { GoalReport, RunReport, RunStatus, RunTrigger } from '../report.js'
 import { runExportGoal } from './export-goal.js';
 import { throwIfStopped, type GoalContext, type GoalOutcome, type RunOptions, type StopCause } from './goal-context.js';
 import { runImportGoal } from './import-goal.js';
+import { guardStore } from './store-guard.js';
 
 /** The services a run needs; the composition root (or a test) provides them. */
 export interface RunDependencies {
@@ -46,7 +47,8 @@ export const DEFAULT_LEASE_MS = 60_000;
  * the lock and notifies. A config naming audiences the account lacks is recorded as refused, then thrown. A dry
  * run takes no lock, writes nothing and notifies no one.
  */
-export async function runConnection(connection: Connection, deps: RunDependencies, request: RunRequest): Promise<RunReport> {
+export async function runConnection(connection: Connection, given: RunDependencies, request: RunRequest): Promise<RunReport> {
+  const deps: RunDependencies = { ...given, profiles: guardStore(given.profiles, 'profile store'), state: guardStore(given.state, 'state store') };
   const dryRun = request.dryRun ?? false;
   // A disabled connection is one its operator stopped: only a dry run may still look at it.
   if (connection.enabled === false && !dryRun) {
@@ -90,10 +92,7 @@ export async function runConnection(connection: Connection, deps: RunDependencie
     await session?.close();
     redactReport(report, secrets.redact);
     await endReport(report, deps);
-    if (!dryRun) {
-      await state.saveRun(report);
-      await state.releaseLock(connection.id, owner);
-    }
+    if (!dryRun) await recordAndRelease(deps, report, owner);
   }
   if (!dryRun) await notify(deps, connection, report);
   deps.logger.log(report.status === 'succeeded' ? 'info' : 'warn', `run ${report.status}`, { connectionId: connection.id, runId: report.runId });
@@ -163,15 +162,32 @@ function newReport(connectionId: string, trigger: RunTrigger, dryRun: boolean, s
   };
 }
 
+/** Closes the report; when the state store cannot count the data exchange, its failure is reported on saving. */
 async function endReport(report: RunReport, { state, clock }: Pick<RunDependencies, 'state' | 'clock'>): Promise<void> {
   report.endedAt = clock.now();
-  report.dataExchange = {
-    imported: await state.countExchanged(report.connectionId, 'imported'),
-    exported: await state.countExchanged(report.connectionId, 'exported'),
-  };
+  const [imported, exported] = await Promise.all([
+    state.countExchanged(report.connectionId, 'imported'),
+    state.countExchanged(report.connectionId, 'exported'),
+  ]).catch(() => [report.dataExchange.imported, report.dataExchange.exported]);
+  report.dataExchange = { imported, exported };
 }
 
 /** A notification that fails is logged; it never changes the run's outcome. */
+/**
+ * Saves the finished run and frees the lock. When the state store itself fails (its server went away), the
+ * report still reaches the caller, saying it could not be recorded; the lock then frees itself with its lease.
+ */
+async function recordAndRelease({ state, logger }: Pick<RunDependencies, 'state' | 'logger'>, report: RunReport, owner: string): Promise<void> {
+  try {
+    await state.saveRun(report);
+    await state.releaseLock(report.connectionId, owner);
+  } catch (error) {
+    report.status = report.status === 'succeeded' ? 'failed' : report.status;
+    report.error = [report.error, `the run could not be recorded: ${describe(error)}`].filter(Boolean).join('; ');
+    logger.log('error', 'run not recorded', { connectionId: report.connectionId, runId: report.runId, error: describe(error) });
+  }
+}
+
 async function notify({ notifier, logger }: Pick<RunDependencies, 'notifier' | 'logger'>, connection: Connection, report: RunReport): Promise<void> {
   try {
     await notifier.notify(connection, report);
