@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { SeedMember } from '@cdp/mailchimp-sandbox';
 import { subscriberHash, type ExportGoal, type Profile } from '@cdp/sdk';
-import { mongoFromEnvironment, startEmbeddedMongo, type EmbeddedMongo } from '@cdp/store-mongodb';
+import { startEmbeddedMongo } from '@cdp/store-mongodb';
 import { TestClock } from '../../../../packages/sdk/testing/test-clock.js';
-import { API_KEY, audienceReport, profile, World } from './world.js';
+import { API_KEY, audienceReport, newsletterExport, profile, Worlds, type World } from './world.js';
 
 // A connection over many runs, end to end (run service → engine → MongoDB store → official client → sandbox):
 // what the second and tenth run do after the CDP and Mailchimp both changed.
@@ -17,42 +17,12 @@ const LIST = {
   ],
 };
 
-function exportGoal(overrides: Partial<ExportGoal> = {}): ExportGoal {
-  return {
-    id: 'to-newsletter',
-    kind: 'export',
-    segment: 'newsletter',
-    audiences: ['news1'],
-    identifier: 'email',
-    mappings: [{ source: 'property', property: 'firstName', to: 'FNAME' }],
-    ...overrides,
-  };
-}
+const exportGoal = newsletterExport;
 
-let mongo: EmbeddedMongo;
-let world: World | undefined;
-let databases = 0;
-
-beforeAll(async () => {
-  mongo = await mongoFromEnvironment('across-runs-e2e');
-});
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
-afterAll(async () => {
-  await mongo.stop();
-});
+const worlds = new Worlds('across-runs');
 
 async function start(profiles: Profile[], goal: ExportGoal, options: { members?: SeedMember[]; clock?: TestClock } = {}): Promise<World> {
-  world = await World.start(mongo, {
-    database: `across_runs_${++databases}`,
-    lists: [{ ...LIST, members: options.members }],
-    profiles,
-    goals: [goal],
-    clock: options.clock,
-  });
-  return world;
+  return worlds.start({ lists: [{ ...LIST, members: options.members }], profiles, goals: [goal], clock: options.clock });
 }
 
 /** What a marketer does in Mailchimp, over the API. */
@@ -277,16 +247,18 @@ describe('a database that goes away mid-run', () => {
     try {
       // Each call to the stopped server fails after half a second, not the driver's default 30 s.
       const uri = `${own.uri}${own.uri.includes('?') ? '&' : '/?'}serverSelectionTimeoutMS=500`;
-      world = await World.start({ ...own, uri }, {
-        database: 'crash',
-        lists: [LIST],
-        profiles: Array.from({ length: 40 }, (_, i) => profile(`p${i}`, `p${i}@example.com`)),
-        goals: [exportGoal({ batchSize: 1 })],
-        // The database stops as soon as Mailchimp has answered the first batch call.
-        onResponse: (exchange) => {
-          if (exchange.route === '/lists/{list_id}' && exchange.method === 'POST') void own.stop();
+      const world = await worlds.start(
+        {
+          lists: [LIST],
+          profiles: Array.from({ length: 40 }, (_, i) => profile(`p${i}`, `p${i}@example.com`)),
+          goals: [exportGoal({ batchSize: 1 })],
+          // The database stops as soon as Mailchimp has answered the first batch call.
+          onResponse: (exchange) => {
+            if (exchange.route === '/lists/{list_id}' && exchange.method === 'POST') void own.stop();
+          },
         },
-      });
+        { ...own, uri },
+      );
       world.sandbox.admin.setFaults({ latencyMs: 50 });
       const report = await world.run();
       expect(report.status).toBe('failed');

@@ -1,8 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { periodKey, type Connector, type ExportGoal, type MemberPayload, type Profile } from '@cdp/sdk';
-import { mongoFromEnvironment, type EmbeddedMongo } from '@cdp/store-mongodb';
 import { createMailchimpConnector } from '../../src/index.js';
-import { API_KEY, audienceReport, profile, World, type WorldOptions } from './world.js';
+import { API_KEY, audienceReport, newsletterExport, profile, Worlds, type World, type WorldOptions } from './world.js';
 
 // Export goals end to end: run service → engine → MongoDB store over the wire → official client → sandbox.
 
@@ -20,32 +19,9 @@ const LIST = { id: 'news1', name: 'Newsletter', merge_fields: [
   { tag: 'SCORE', name: 'Score', type: 'number' as const },
 ] };
 
-function exportGoal(overrides: Partial<ExportGoal> = {}): ExportGoal {
-  return {
-    id: 'to-newsletter',
-    kind: 'export',
-    segment: 'newsletter',
-    audiences: ['news1'],
-    identifier: 'email',
-    mappings: [{ source: 'property', property: 'firstName', to: 'FNAME' }],
-    ...overrides,
-  };
-}
+const exportGoal = newsletterExport;
 
-let mongo: EmbeddedMongo;
-let world: World | undefined;
-let databases = 0;
-
-beforeAll(async () => {
-  mongo = await mongoFromEnvironment('export-e2e');
-});
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
-afterAll(async () => {
-  await mongo.stop();
-});
+const worlds = new Worlds('export-e2e');
 
 type SeedStatus = 'subscribed' | 'unsubscribed' | 'cleaned' | 'pending';
 
@@ -54,15 +30,13 @@ async function start(
   goal: ExportGoal,
   options: { members?: { email_address: string; status: SeedStatus }[]; connector?: Connector; onResponse?: WorldOptions['onResponse'] } = {},
 ): Promise<World> {
-  world = await World.start(mongo, {
-    database: `export_e2e_${++databases}`,
+  return worlds.start({
     lists: [{ ...LIST, members: options.members }],
     profiles,
     goals: [goal],
     connector: options.connector,
     onResponse: options.onResponse,
   });
-  return world;
 }
 
 describe('export goal: who qualifies', () => {
@@ -372,7 +346,7 @@ describe('export goal: touchpoints after a failed activity read', () => {
       // The first campaign's activity is read, then Mailchimp fails every call: the read stops half way.
       onResponse: (exchange) => {
         if (exchange.route === '/reports/{campaign_id}/email-activity' && exchange.status === 200 && ++activityPages === 1) {
-          world?.sandbox.admin.setFaults({ rate500: 1 });
+          worlds.current?.sandbox.admin.setFaults({ rate500: 1 });
         }
       },
     });

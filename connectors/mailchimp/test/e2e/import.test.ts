@@ -1,8 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { SeedMember } from '@cdp/mailchimp-sandbox';
 import { subscriberHash, type ImportGoal, type Profile, type ProfilePatch, type ProfileStore } from '@cdp/sdk';
-import { mongoFromEnvironment, type EmbeddedMongo } from '@cdp/store-mongodb';
-import { API_KEY, audienceReport, profile, World } from './world.js';
+import { API_KEY, audienceReport, newsletterExport, profile, Worlds, type World } from './world.js';
 
 // Import goals end to end: sandbox → official client → engine → MongoDB store over the wire.
 
@@ -25,29 +24,14 @@ function member(email: string, overrides: Partial<SeedMember> = {}): SeedMember 
 
 const NUMBER_FIELD = [{ tag: 'FNAME', name: 'First name', type: 'text' as const }, { tag: 'POINTS', name: 'Points', type: 'number' as const }];
 
-let mongo: EmbeddedMongo;
-let world: World | undefined;
-let databases = 0;
-
-beforeAll(async () => {
-  mongo = await mongoFromEnvironment('import-e2e');
-});
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
-afterAll(async () => {
-  await mongo.stop();
-});
+const worlds = new Worlds('import-e2e');
 
 async function start(lists: { id: string; members: SeedMember[] }[], goal: ImportGoal, profiles: Profile[] = []): Promise<World> {
-  world = await World.start(mongo, {
-    database: `import_e2e_${++databases}`,
+  return worlds.start({
     lists: lists.map((list) => ({ ...list, name: `Audience ${list.id}`, merge_fields: NUMBER_FIELD })),
     profiles,
     goals: [goal],
   });
-  return world;
 }
 
 async function profileByEmail(w: World, email: string): Promise<Profile | undefined> {
@@ -312,17 +296,12 @@ describe('import goal: a sum across months of runs', () => {
       audiences: [{ id: 'news1', createProfiles: false }],
       mappings: [{ from: 'merge_fields.POINTS', to: 'score', mode: 'sum' }],
     });
-    const exportGoal = {
-      id: 'to-newsletter', kind: 'export' as const, segment: 'newsletter', audiences: ['news1'], identifier: 'email',
-      mappings: [{ source: 'property' as const, property: 'firstName', to: 'FNAME' }],
-    };
-    world = await World.start(mongo, {
-      database: `import_e2e_${++databases}`,
+    const exportGoal = newsletterExport();
+    const w = await worlds.start({
       lists: [{ id: 'news1', name: 'Audience news1', merge_fields: NUMBER_FIELD, members: [member('ann@example.com', { merge_fields: { FNAME: 'Ann', POINTS: 120 } })] }],
       profiles: [profile('a', 'ann@example.com', { properties: { email: ['ann@example.com'], firstName: ['Ann'] } })],
       goals: [sum, exportGoal],
     });
-    const w = world;
     const score = async () => (await w.stores.profiles.findById(['a']))[0].properties.score;
 
     expect((await w.run()).status).toBe('succeeded');

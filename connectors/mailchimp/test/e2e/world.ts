@@ -1,7 +1,8 @@
 import { startSandbox, type DumpedMember, type FaultConfig, type Sandbox, type SandboxOptions, type SeedList } from '@cdp/mailchimp-sandbox';
 import { createRunService, environmentSecrets, StaticConnectionSource, type RunService } from '@cdp/runtime';
-import { StaticCatalog, type CatalogData, type Clock, type Connection, type Connector, type Profile, type ProfileStore, type RunOptions, type RunReport } from '@cdp/sdk';
-import { openMongoStores, type EmbeddedMongo, type MongoStores } from '@cdp/store-mongodb';
+import { afterAll, afterEach, beforeAll } from '@jest/globals';
+import { StaticCatalog, type CatalogData, type Clock, type Connection, type Connector, type ExportGoal, type Profile, type ProfileStore, type RunOptions, type RunReport } from '@cdp/sdk';
+import { mongoFromEnvironment, openMongoStores, type EmbeddedMongo, type MongoStores } from '@cdp/store-mongodb';
 import { createMailchimpConnector } from '../../src/index.js';
 
 /** The API key the sandbox accepts in these tests; it must never appear in any output. */
@@ -145,4 +146,48 @@ function connectionConfig(sandbox: Sandbox, goals: Connection['goals']): Connect
 /** The first goal report's first audience. */
 export function audienceReport(report: RunReport, goalIndex = 0, audienceIndex = 0) {
   return report.goals[goalIndex].audiences[audienceIndex];
+}
+
+/** The export goal the end-to-end tests vary: the newsletter segment into audience news1, first name to FNAME. */
+export function newsletterExport(overrides: Partial<ExportGoal> = {}): ExportGoal {
+  return {
+    id: 'to-newsletter',
+    kind: 'export',
+    segment: 'newsletter',
+    audiences: ['news1'],
+    identifier: 'email',
+    mappings: [{ source: 'property', property: 'firstName', to: 'FNAME' }],
+    ...overrides,
+  };
+}
+
+/**
+ * The worlds of one test file: one embedded MongoDB for the file, a database of its own per world, and the
+ * world of the running test closed after it. Create it at the top of the file (it registers jest hooks).
+ */
+export class Worlds {
+  /** The world of the running test, if it started one. */
+  current: World | undefined;
+  private mongo: EmbeddedMongo | undefined;
+  private started = 0;
+
+  constructor(private readonly name: string) {
+    beforeAll(async () => {
+      this.mongo = await mongoFromEnvironment(name);
+    });
+    afterEach(async () => {
+      await this.current?.close();
+      this.current = undefined;
+    });
+    afterAll(async () => {
+      await this.mongo?.stop();
+    });
+  }
+
+  /** Starts the test's world, on the file's MongoDB unless another server is given. */
+  async start(options: Omit<WorldOptions, 'database'>, mongo: EmbeddedMongo | undefined = this.mongo): Promise<World> {
+    if (!mongo) throw new Error('no MongoDB: start worlds inside tests');
+    this.current = await World.start(mongo, { ...options, database: `${this.name.replaceAll('-', '_')}_${++this.started}` });
+    return this.current;
+  }
 }
