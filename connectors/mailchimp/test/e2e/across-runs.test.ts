@@ -192,6 +192,31 @@ describe('withdrawn consent', () => {
   });
 });
 
+describe('withdrawn consent and membership sync together', () => {
+  it('a withdrawn member is left to onConsentWithdrawn: the brake weighs only the other removals, then and later', async () => {
+    const w = await start([profile('ann', 'ann@example.com')], exportGoal({ removeNonSegmentMembers: { maxRemovalShare: 0.2 } }));
+    await w.run();
+    await changeProfile(w, 'ann', () => ({ consent: { objectives: ['analytics'] } }));
+    const report = await w.run();
+    expect(report.status).toBe('succeeded');
+    expect(audienceReport(report)).toMatchObject({ withdrawn: 1, removed: 0 });
+    expect(audienceReport(report).brake).toBeUndefined();
+    const later = await w.run();
+    expect(later.status).toBe('succeeded');
+    expect(audienceReport(later).brake).toBeUndefined();
+    expect(w.member('news1', 'ann@example.com')!.status).toBe('unsubscribed');
+  });
+
+  it('a deleted profile whose email another consenting profile holds withdraws nothing', async () => {
+    const w = await start([profile('old', 'ann@example.com')], exportGoal());
+    await w.run();
+    await w.stores.db.collection('profiles').deleteOne({ _id: 'old' as never });
+    await w.stores.profiles.upsertProfiles([profile('new', 'ann@example.com', { segments: [], updatedAt: new Date() })]);
+    expect(audienceReport(await w.run())).toMatchObject({ withdrawn: 0 });
+    expect(w.member('news1', 'ann@example.com')!.status).toBe('subscribed');
+  });
+});
+
 describe('failed members', () => {
   it('are retried by the next runs, unchanged, until they succeed or fail a third time', async () => {
     const w = await start(

@@ -21,9 +21,10 @@ export interface RemovalPlan {
   toRemove: AudienceMember[];
   /** Members the action could remove at all: the brake's share is taken of these. */
   removable: number;
-  braked: boolean;
   segmentEmpty: boolean;
 }
+
+const GET_SENT_CHUNK = 1000;
 
 /**
  * Works out, from the segment and the audiences as they are before the run's writes, which members are not
@@ -43,7 +44,6 @@ export async function planRemovals(ctx: GoalContext, goal: ExportGoal, tallies: 
     }
   }
   const action = settings.action ?? 'archive';
-  const maxShare = settings.maxRemovalShare ?? DEFAULT_MAX_REMOVAL_SHARE;
   const plans: RemovalPlan[] = [];
   for (const [index, audienceId] of goal.audiences.entries()) {
     let removable = 0;
@@ -55,12 +55,32 @@ export async function planRemovals(ctx: GoalContext, goal: ExportGoal, tallies: 
         if (!keep.has(member.id)) toRemove.push(member);
       }
     }
-    const segmentEmpty = segmentSize === 0;
-    const braked = toRemove.length > 0 && (segmentEmpty || (toRemove.length > maxShare * removable && !ctx.options.force));
-    if (braked) tallies[index].report.brake = { wouldRemove: toRemove.length, audienceSize: removable, maxShare };
-    plans.push({ audienceId, toRemove, removable, braked, segmentEmpty });
+    const plan = { audienceId, toRemove: await notRemovedBefore(ctx, goal, audienceId, toRemove), removable, segmentEmpty: segmentSize === 0 };
+    weighBrake(ctx, goal, plan, tallies[index]);
+    plans.push(plan);
   }
   return plans;
+}
+
+/** Members this goal already took out (withdrawn consent, an earlier removal) are not removed again. */
+async function notRemovedBefore(ctx: GoalContext, goal: ExportGoal, audienceId: string, members: AudienceMember[]): Promise<AudienceMember[]> {
+  const kept: AudienceMember[] = [];
+  for (let start = 0; start < members.length; start += GET_SENT_CHUNK) {
+    const chunk = members.slice(start, start + GET_SENT_CHUNK);
+    const sent = await ctx.state.getSent(ctx.connection.id, goal.id, audienceId, chunk.map((member) => member.id));
+    kept.push(...chunk.filter((member) => sent.get(member.id)?.removed === undefined));
+  }
+  return kept;
+}
+
+/** Whether the brake holds the plan back; says so in the report. */
+function weighBrake(ctx: GoalContext, goal: ExportGoal, plan: RemovalPlan, tally: AudienceTally): boolean {
+  const maxShare = goal.removeNonSegmentMembers!.maxRemovalShare ?? DEFAULT_MAX_REMOVAL_SHARE;
+  const count = plan.toRemove.length;
+  const braked = count > 0 && (plan.segmentEmpty || (count > maxShare * plan.removable && !ctx.options.force));
+  if (braked) tally.report.brake = { wouldRemove: count, audienceSize: plan.removable, maxShare };
+  else delete tally.report.brake;
+  return braked;
 }
 
 /**
@@ -75,13 +95,15 @@ export async function applyRemovals(
   withdrawn: Set<string>,
 ): Promise<void> {
   const action = goal.removeNonSegmentMembers!.action ?? 'archive';
-  for (const [index, plan] of plans.entries()) {
+  for (const [index, planned] of plans.entries()) {
     const tally = tallies[index];
-    if (plan.braked) {
+    // Members whose consent this run withdrew were handled as onConsentWithdrawn says: the brake weighs the rest.
+    const plan = { ...planned, toRemove: planned.toRemove.filter((member) => !withdrawn.has(member.id)) };
+    if (weighBrake(ctx, goal, plan, tally)) {
       if (ctx.options.dryRun) continue;
       throw brakeError(goal, plan, tally.report.brake!.maxShare);
     }
-    const toRemove = plan.toRemove.filter((member) => !withdrawn.has(member.id));
+    const { toRemove } = plan;
     if (toRemove.length === 0) continue;
     if (ctx.options.dryRun) {
       tally.report.removed += toRemove.length;

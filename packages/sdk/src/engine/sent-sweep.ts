@@ -1,5 +1,6 @@
 import type { TagRemoval } from '../connector.js';
 import { hasConsent } from '../consent.js';
+import { normalizeEmail } from '../identifiers.js';
 import { buildMemberPayload } from '../mapping/export-mapping.js';
 import type { SentRecord } from '../ports/state-store.js';
 import type { Profile } from '../profile.js';
@@ -34,12 +35,11 @@ export async function sweepSent(run: ExportRun, since: Date | undefined): Promis
   for (const [index, audienceId] of goal.audiences.entries()) {
     for await (const records of ctx.state.streamSent(ctx.connection.id, goal.id, audienceId, SWEEP_BATCH)) {
       throwIfLockLost(ctx);
-      const ids = [...new Set(records.flatMap((record) => (record.profileId ? [record.profileId] : [])))];
-      const profiles = new Map((await ctx.profiles.findById(ids)).map((profile) => [profile.id, profile]));
+      const profileOf = await currentProfiles(run, records);
       const withdrawals: SentRecord[] = [];
       const untag: { record: SentRecord; tags: string[] }[] = [];
       for (const record of records) {
-        const profile = record.profileId === undefined ? undefined : profiles.get(record.profileId);
+        const profile = profileOf(record);
         const written = record.inAudience === true && record.removed === undefined;
         if (written && (!profile || !hasConsent(profile, ctx.connection.objectives))) withdrawals.push(record);
         else if (profile && record.retry && profile.segments.includes(goal.segment) && !(since === undefined || profile.updatedAt > since)) revisit.add(profile.id);
@@ -54,6 +54,29 @@ export async function sweepSent(run: ExportRun, since: Date | undefined): Promis
     }
   }
   return { revisit: [...revisit], withdrawn };
+}
+
+/**
+ * Each record's profile as it is now: the one the member was written for or, when that profile was deleted,
+ * another profile holding the member's email (the person is still in the CDP, and their consent decides).
+ */
+async function currentProfiles(run: ExportRun, records: SentRecord[]): Promise<(record: SentRecord) => Profile | undefined> {
+  const { ctx, goal } = run;
+  const ids = [...new Set(records.flatMap((record) => (record.profileId ? [record.profileId] : [])))];
+  const byId = new Map((await ctx.profiles.findById(ids)).map((profile) => [profile.id, profile]));
+  const orphans = records.filter((record) => record.payload && !(record.profileId && byId.has(record.profileId)));
+  const byEmail = new Map<string, Profile>();
+  if (orphans.length > 0) {
+    for (const profile of await ctx.profiles.findByIdentifier(goal.identifier, orphans.map((record) => record.payload!.email))) {
+      for (const value of profile.properties[goal.identifier] ?? []) {
+        if (typeof value !== 'string') continue;
+        const email = normalizeEmail(value);
+        // A consenting profile speaks for the email before one without consent.
+        if (!byEmail.has(email) || hasConsent(profile, ctx.connection.objectives)) byEmail.set(email, profile);
+      }
+    }
+  }
+  return (record) => (record.profileId && byId.get(record.profileId)) || (record.payload && byEmail.get(record.payload.email)) || undefined;
 }
 
 /** Tags this goal wrote on the member that the profile's segments no longer give. */
