@@ -59,8 +59,9 @@ export class TagIds {
 
 /**
  * Takes tags off members with one call per tag and 500 members (never one per member), leaving every other tag
- * alone. A tag the audience does not know is already off and costs no call; a member Mailchimp refuses is failed
- * with its reason, for each tag it could not lose.
+ * alone. A tag the audience does not know is already off and costs no call; a member that is not in the audience
+ * (archived or gone meanwhile) has no tag there to lose and is skipped with the reason; a call Mailchimp refuses
+ * fails its members with the reason, for each tag they could not lose.
  */
 export async function removeTags(requests: MailchimpRequests, tagIds: TagIds, audienceId: string, removals: TagRemoval[]): Promise<MemberResult[]> {
   const ids = await tagIds.of(audienceId);
@@ -69,28 +70,38 @@ export async function removeTags(requests: MailchimpRequests, tagIds: TagIds, au
     return id === undefined ? [] : chunks(emails).map((chunk) => ({ tag, id, emails: chunk }));
   });
   // All at once: the key's slots keep the number in flight within Mailchimp's limit.
-  const refusals = await Promise.all(calls.map((call) => removeTag(requests, audienceId, call)));
+  const answers = await Promise.all(calls.map((call) => removeTag(requests, audienceId, call)));
   return removals.map(({ memberId, email }): MemberResult => {
-    const reasons = refusals.flatMap((refused) => refused.get(normalizeEmail(email)) ?? []);
-    return reasons.length === 0 ? { memberId, email, outcome: 'updated' } : { memberId, email, outcome: 'failed', reason: reasons.join('; ') };
+    const key = normalizeEmail(email);
+    const refused = answers.flatMap((answer) => answer.refused.get(key) ?? []);
+    if (refused.length > 0) return { memberId, email, outcome: 'failed', reason: refused.join('; ') };
+    const absent = answers.flatMap((answer) => answer.absent.get(key) ?? []);
+    return absent.length > 0 ? { memberId, email, outcome: 'skipped', reason: absent.join('; ') } : { memberId, email, outcome: 'updated' };
   });
 }
 
-/** One static segment call; answers the reason of each email Mailchimp refused, by normalised email. */
-async function removeTag(requests: MailchimpRequests, audienceId: string, call: { tag: string; id: number; emails: string[] }): Promise<Map<string, string>> {
-  const refused = new Map<string, string>();
-  const refuse = (emails: string[], why: string): void => emails.forEach((email) => refused.set(normalizeEmail(email), `tag "${call.tag}": ${why}`));
+/**
+ * One static segment call; answers, by normalised email, the members Mailchimp says are not in the audience
+ * (`absent`) and those of a call it refused (`refused`), each with the reason.
+ */
+async function removeTag(
+  requests: MailchimpRequests,
+  audienceId: string,
+  call: { tag: string; id: number; emails: string[] },
+): Promise<{ absent: Map<string, string>; refused: Map<string, string> }> {
+  const answer = { absent: new Map<string, string>(), refused: new Map<string, string>() };
+  const note = (into: Map<string, string>, emails: string[], why: string): void => emails.forEach((email) => into.set(normalizeEmail(email), `tag "${call.tag}": ${why}`));
   try {
     const change = await requests.call<SegmentChange>('POST /lists/{list_id}/segments/{segment_id}', (client) =>
       segmentCalls(client).batchSegmentMembers({ members_to_remove: call.emails }, audienceId, String(call.id)),
     );
-    for (const error of change.errors) refuse(error.email_addresses, error.error);
+    for (const error of change.errors) note(answer.absent, error.email_addresses, error.error);
   } catch (error) {
     if (!(error instanceof MailchimpApiError)) throw error;
     // 404: the tag was deleted since it was listed, so it is off everyone.
-    if (error.status !== 404) refuse(call.emails, `${error.title}: ${error.detail}`);
+    if (error.status !== 404) note(answer.refused, call.emails, `${error.title}: ${error.detail}`);
   }
-  return refused;
+  return answer;
 }
 
 /** The emails to take each tag off, each email once per tag. */

@@ -70,12 +70,12 @@ describe('removing tags', () => {
     expect(sb.sandbox.admin.dump().lists[1].members.every((m) => m.tags.join() === 'kept')).toBe(true);
   });
 
-  it("reports a member the audience lacks as failed with Mailchimp's reason, and removes the rest", async () => {
+  it("reports a member the audience lacks as skipped with Mailchimp's reason (it has no tag there), and removes the rest", async () => {
     const results = await session.members.removeTags('L1', [removal('nobody@shop.com', ['cdp-vip', 'cdp-churn']), removal('ann@shop.com', ['cdp-vip'])]);
     expect(results[0]).toEqual({
       memberId: subscriberHash('nobody@shop.com'),
       email: 'nobody@shop.com',
-      outcome: 'failed',
+      outcome: 'skipped',
       reason: 'tag "cdp-vip": Email addresses not in the list; tag "cdp-churn": Email addresses not in the list',
     });
     expect(results[1].outcome).toBe('updated');

@@ -106,7 +106,8 @@ export interface MemberDestination {
   removeMembers(audienceId: string, members: AudienceMember[], action: RemovalAction): Promise<MemberResult[]>;
   /**
    * Takes the named tags off members, in bulk (per tag, not per member); a tag the audience does not know is
-   * already off. One result per removal: `updated`, or `failed` with the reason.
+   * already off. One result per removal: `updated`; `skipped` for a member not in the audience (nothing to take
+   * off); or `failed` with the reason.
    */
   removeTags(audienceId: string, removals: TagRemoval[]): Promise<MemberResult[]>;
   /** Activity events (sends, opens, clicks) since an instant, for touchpoint counting. */

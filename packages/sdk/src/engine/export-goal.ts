@@ -245,8 +245,10 @@ async function send(run: ExportRun, audienceId: string, batch: Candidate[], sent
     if (written && restore.has(result.memberId)) tally.report.restored++;
     else tally.count(result);
     records.push(sentRecord(candidate, { ...result, reason: result.reason && ctx.redact(result.reason) }, previous, sentAt));
-    if (!written) continue;
-    exported.push(candidate.profileId);
+    if (written) exported.push(candidate.profileId);
+    // An unsubscribed or cleaned member this goal keeps is still written (status aside): its tags follow too.
+    const kept = result.outcome === 'compliance' && previous?.inAudience === true && previous.removed === undefined;
+    if (!written && !kept) continue;
     const stale = (previous?.payload?.tags ?? []).filter((tag) => !candidate.payload.tags.includes(tag));
     if (stale.length > 0) staleTags.push({ memberId: result.memberId, email: result.email, tags: stale });
   }

@@ -21,10 +21,8 @@ export interface ExportRun {
 export async function removeTags(ctx: GoalContext, audienceId: string, removals: TagRemoval[], tally: AudienceTally): Promise<Set<string>> {
   const failed = new Set<string>();
   for (const result of await ctx.session.members.removeTags(audienceId, removals)) {
-    if (result.outcome !== 'failed') {
-      tally.report.untagged++;
-      continue;
-    }
+    if (result.outcome === 'updated') tally.report.untagged++;
+    if (result.outcome !== 'failed') continue;
     failed.add(result.memberId);
     tally.fail(result.email, result.reason ?? 'tag removal failed');
   }

@@ -1,5 +1,5 @@
 import type { ExportGoal } from '../config/generated-types.js';
-import type { AudienceMember, RemovalAction } from '../connector.js';
+import type { AudienceMember, MemberResult, RemovalAction } from '../connector.js';
 import { CdpError } from '../errors.js';
 import { subscriberHash } from '../identifiers.js';
 import type { SentRecord } from '../ports/state-store.js';
@@ -115,9 +115,19 @@ export async function applyRemovals(
       if (result.outcome === 'failed') tally.fail(result.email, result.reason ?? 'removal failed');
       else tally.report.removed++;
     }
-    const removed = results.filter((result) => result.outcome !== 'failed').map((result) => result.memberId);
-    await recordRemovals(ctx, goal, plan.audienceId, removed, action);
+    await recordRemovalResults(ctx, goal, plan.audienceId, results, action);
   }
+}
+
+/**
+ * Records what removals did: a member Mailchimp took out gets the action; one it would not (already archived,
+ * cleaned, pending, gone) was left as it was (`keep`), so a returning profile never "restores" it; a failed one
+ * keeps its record, and the next run tries again.
+ */
+export async function recordRemovalResults(ctx: GoalContext, goal: ExportGoal, audienceId: string, results: MemberResult[], action: RemovalAction): Promise<void> {
+  const ids = (outcome: MemberResult['outcome']): string[] => results.filter((result) => result.outcome === outcome).map((result) => result.memberId);
+  await recordRemovals(ctx, goal, audienceId, ids('updated'), action);
+  await recordRemovals(ctx, goal, audienceId, ids('skipped'), 'keep');
 }
 
 /** Remembers that the goal removed these members, so a profile that returns brings its member back. */

@@ -7,7 +7,7 @@ import type { Profile } from '../profile.js';
 import type { AudienceTally } from './audience-tally.js';
 import { removeTags, type ExportRun } from './export-run.js';
 import { throwIfLockLost } from './goal-context.js';
-import { recordRemovals } from './membership-sync.js';
+import { recordRemovalResults, recordRemovals } from './membership-sync.js';
 import { qualify } from './qualify.js';
 
 const SWEEP_BATCH = 500;
@@ -96,16 +96,17 @@ async function withdraw(run: ExportRun, audienceId: string, records: SentRecord[
     tally.report.withdrawn += records.length;
     return;
   }
-  let done = records.map((record) => record.memberId);
-  if (action !== 'keep') {
-    const members = records.map((record) => ({ id: record.memberId, email: record.payload?.email ?? '', status: 'subscribed' }));
-    const results = await ctx.session.members.removeMembers(audienceId, members, action);
-    for (const result of results) if (result.outcome === 'failed') tally.fail(result.email, result.reason ?? 'withdrawal failed');
-    // A failed withdrawal keeps its record as it was: the next run tries again.
-    done = results.filter((result) => result.outcome !== 'failed').map((result) => result.memberId);
+  if (action === 'keep') {
+    tally.report.withdrawn += records.length;
+    await recordRemovals(ctx, goal, audienceId, records.map((record) => record.memberId), 'keep');
+    return;
   }
-  tally.report.withdrawn += done.length;
-  await recordRemovals(ctx, goal, audienceId, done, action);
+  const members = records.map((record) => ({ id: record.memberId, email: record.payload?.email ?? '', status: 'subscribed' }));
+  const results = await ctx.session.members.removeMembers(audienceId, members, action);
+  // A failed withdrawal keeps its record as it was: the next run tries again.
+  for (const result of results) if (result.outcome === 'failed') tally.fail(result.email, result.reason ?? 'withdrawal failed');
+  tally.report.withdrawn += results.filter((result) => result.outcome !== 'failed').length;
+  await recordRemovalResults(ctx, goal, audienceId, results, action);
 }
 
 async function removeStaleTags(run: ExportRun, audienceId: string, untag: { record: SentRecord; tags: string[] }[], tally: AudienceTally): Promise<void> {
@@ -116,9 +117,8 @@ async function removeStaleTags(run: ExportRun, audienceId: string, untag: { reco
     return;
   }
   const removals: TagRemoval[] = untag.map(({ record, tags }) => ({ memberId: record.memberId, email: record.payload!.email, tags }));
-  const failed = await removeTags(ctx, audienceId, removals, tally);
-  const records = untag
-    .filter(({ record }) => !failed.has(record.memberId))
-    .map(({ record, tags }): SentRecord => ({ ...record, hash: '', payload: { ...record.payload!, tags: record.payload!.tags.filter((tag) => !tags.includes(tag)) } }));
+  // A removal Mailchimp refuses (the member was archived meanwhile) is reported once, not retried every run.
+  await removeTags(ctx, audienceId, removals, tally);
+  const records = untag.map(({ record, tags }): SentRecord => ({ ...record, hash: '', payload: { ...record.payload!, tags: record.payload!.tags.filter((tag) => !tags.includes(tag)) } }));
   await ctx.state.putSent(ctx.connection.id, goal.id, audienceId, records);
 }
