@@ -18,7 +18,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.cjs', 'scripts/**/*.mjs'],
+    files: ['**/*.cjs', 'scripts/**/*.mjs', 'packages/*/scripts/**/*.mjs'],
     languageOptions: { globals: { console: 'readonly', process: 'readonly', module: 'writable', require: 'readonly', URL: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -19,7 +19,11 @@ import type { Sandbox, SandboxOptions } from './types.js';
 
 const API_PREFIX = '/3.0';
 const API_KEY_SHAPE = /^[0-9a-f]{32}-[a-z]+\d+$/;
-const router = new Router([...listRoutes, ...memberRoutes, ...batchSubscribeRoutes, ...segmentRoutes, ...campaignRoutes, ...batchRoutes]);
+const routes = [...listRoutes, ...memberRoutes, ...batchSubscribeRoutes, ...segmentRoutes, ...campaignRoutes, ...batchRoutes];
+const router = new Router(routes);
+
+/** The API paths the sandbox answers, as OpenAPI templates (the vendored spec keeps these). */
+export const ROUTE_TEMPLATES: readonly string[] = [...new Set(routes.map((route) => route.template))];
 
 class BodyParseError extends Error {}
 

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { startSandbox, type RecordedResponse, type Sandbox, type SandboxOptions } from '@cdp/mailchimp-sandbox';
 
-const SPEC_PATH = fileURLToPath(new URL('../../../../../shared/mailchimp/marketing-api-3.0.openapi.json', import.meta.url));
+// Mailchimp's published spec, the paths the sandbox answers (see spec/SOURCE.md and scripts/vendor-spec.mjs).
+const SPEC_PATH = fileURLToPath(new URL('../../spec/mailchimp-marketing.openapi.json', import.meta.url));
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 interface Operation {
