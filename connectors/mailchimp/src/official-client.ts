@@ -22,6 +22,9 @@ export interface OfficialClient {
     deleteListMember(listId: string, subscriberHash: string): Promise<unknown>;
     getListMergeFields(listId: string, opts?: Query): Promise<unknown>;
     addListMergeField(listId: string, body: object): Promise<unknown>;
+    listSegments(listId: string, opts?: Query): Promise<unknown>;
+    /** The body comes first here, unlike the other list calls. */
+    batchSegmentMembers(body: { members_to_remove: string[] }, listId: string, segmentId: string): Promise<unknown>;
   };
   campaigns: { list(opts?: Query): Promise<unknown> };
   reports: { getEmailActivityForCampaign(campaignId: string, opts?: Query): Promise<unknown> };

@@ -1,6 +1,5 @@
 import { normalizeEmail, type MemberResult, type TagRemoval } from '@cdp/sdk';
 import { MailchimpApiError } from './failures.js';
-import type { OfficialClient } from './official-client.js';
 import { offsetPages, PAGE_SIZE } from './offset-pages.js';
 import type { MailchimpRequests } from './requests.js';
 
@@ -8,10 +7,6 @@ import type { MailchimpRequests } from './requests.js';
 const SEGMENT_BATCH_LIMIT = 500;
 
 /** The official client's static segment calls; note the body comes first in `batchSegmentMembers`. */
-interface SegmentCalls {
-  listSegments(listId: string, opts: Record<string, unknown>): Promise<unknown>;
-  batchSegmentMembers(body: { members_to_remove: string[] }, listId: string, segmentId: string): Promise<unknown>;
-}
 
 interface StaticSegment {
   id: number;
@@ -21,8 +16,6 @@ interface StaticSegment {
 interface SegmentChange {
   errors: { email_addresses: string[]; error: string }[];
 }
-
-const segmentCalls = (client: OfficialClient): SegmentCalls => client.lists as OfficialClient['lists'] & SegmentCalls;
 
 /**
  * Tag ids by name, per audience, listed once per session. In Mailchimp a tag is a static segment with the same
@@ -49,7 +42,7 @@ export class TagIds {
   private async list(audienceId: string): Promise<Map<string, number>> {
     const ids = new Map<string, number>();
     for await (const segments of offsetPages<StaticSegment>(this.requests, 'GET /lists/{list_id}/segments', 'segments', (client, offset) =>
-      segmentCalls(client).listSegments(audienceId, { type: 'static', count: PAGE_SIZE, offset, fields: ['segments.id', 'segments.name', 'total_items'] }),
+      client.lists.listSegments(audienceId, { type: 'static', count: PAGE_SIZE, offset, fields: ['segments.id', 'segments.name', 'total_items'] }),
     )) {
       for (const segment of segments) ids.set(segment.name, segment.id);
     }
@@ -93,7 +86,7 @@ async function removeTag(
   const note = (into: Map<string, string>, emails: string[], why: string): void => emails.forEach((email) => into.set(normalizeEmail(email), `tag "${call.tag}": ${why}`));
   try {
     const change = await requests.call<SegmentChange>('POST /lists/{list_id}/segments/{segment_id}', (client) =>
-      segmentCalls(client).batchSegmentMembers({ members_to_remove: call.emails }, audienceId, String(call.id)),
+      client.lists.batchSegmentMembers({ members_to_remove: call.emails }, audienceId, String(call.id)),
     );
     for (const error of change.errors) note(answer.absent, error.email_addresses, error.error);
   } catch (error) {
