@@ -17,14 +17,10 @@ export interface ExportRun {
   pool: TaskPool;
 }
 
-/** Takes tags off members and counts the result; returns the members whose removal failed. */
-export async function removeTags(ctx: GoalContext, audienceId: string, removals: TagRemoval[], tally: AudienceTally): Promise<Set<string>> {
-  const failed = new Set<string>();
+/** Takes tags off members and counts the result: removed, or failed with the reason. */
+export async function removeTags(ctx: GoalContext, audienceId: string, removals: TagRemoval[], tally: AudienceTally): Promise<void> {
   for (const result of await ctx.session.members.removeTags(audienceId, removals)) {
     if (result.outcome === 'updated') tally.report.untagged++;
-    if (result.outcome !== 'failed') continue;
-    failed.add(result.memberId);
-    tally.fail(result.email, result.reason ?? 'tag removal failed');
+    if (result.outcome === 'failed') tally.fail(result.email, result.reason ?? 'tag removal failed');
   }
-  return failed;
 }
