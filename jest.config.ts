@@ -6,6 +6,7 @@ const workspaces: Record<string, string> = {
   '@cdp/sdk': 'packages/sdk',
   '@cdp/runtime': 'packages/runtime',
   '@cdp/store-mongodb': 'packages/store-mongodb',
+  '@cdp/store-postgres': 'packages/store-postgres',
   '@cdp/scheduler': 'packages/scheduler',
   '@cdp/mailchimp-sandbox': 'packages/mailchimp-sandbox',
   '@cdp/connector-mailchimp': 'connectors/mailchimp',

@@ -28,6 +28,11 @@ export function normalizeEmail(email: string): string {
  */
 export const identifierKey = normalizeEmail;
 
+/** The identifier keys of a property's values, each once (only strings identify): what stores index identifiers by. */
+export function identifierKeysOf(values: readonly unknown[] | undefined): string[] {
+  return [...new Set((values ?? []).filter((value): value is string => typeof value === 'string').map(identifierKey))];
+}
+
 /**
  * Whether Mailchimp would accept the (normalised) address: one '@', a dot-atom local part, a domain of at
  * least two labels with an alphabetic top level, no whitespace, within the length limits.

@@ -5,6 +5,7 @@ export * from './ports/catalog.js';
 export * from './ports/profile-store.js';
 export * from './ports/runtime-services.js';
 export * from './ports/state-store.js';
+export * from './ports/store-input.js';
 export * from './profile.js';
 export * from './report.js';
 export * from './identifiers.js';

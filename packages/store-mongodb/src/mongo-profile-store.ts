@@ -8,12 +8,13 @@ import {
   type ProfilePatch,
   type ProfileStore,
   type SegmentQuery,
+  validatePatch,
 } from '@cdp/sdk';
 import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
 import { batchesOf } from './batches.js';
 import { forEachConcurrently } from './concurrency.js';
 import { insertIfAbsent } from './duplicate-key.js';
-import { planPatches, validatePatch, type ProfileWrite } from './patch-plan.js';
+import { planPatches, type ProfileWrite } from './patch-plan.js';
 import { identifierKeysPath, propertyPath, toDocument, toProfile, type ProfileDocument } from './profile-document.js';
 
 export interface MongoProfileStoreOptions {

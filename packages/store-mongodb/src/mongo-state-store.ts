@@ -9,11 +9,11 @@ import {
   type SentRecord,
   type StateStore,
   type TouchpointKey,
+  StoreInputError,
 } from '@cdp/sdk';
 import type { AnyBulkWriteOperation, Collection, Db, Document, Filter } from 'mongodb';
 import { batchesOf } from './batches.js';
 import { insertIfAbsent } from './duplicate-key.js';
-import { StoreInputError } from './profile-document.js';
 import { RunLocks, type LockDocument } from './run-lock.js';
 
 /** Collection names of the connection state; exported so docs, tools and tests name them one way. */

@@ -1,5 +1,4 @@
-import type { LifecyclePosition, Profile, PropertyValue } from '@cdp/sdk';
-import { assertFieldName } from './profile-document.js';
+import { assertFieldName, type LifecyclePosition, type Profile, type PropertyValue } from '@cdp/sdk';
 
 /** Why one NDJSON line is not a profile. */
 export class ProfileLineError extends Error {}

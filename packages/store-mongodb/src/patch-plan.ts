@@ -1,43 +1,5 @@
-import { applyOps, newProfile, type PatchOutcome, type Profile, type ProfilePatch, type PropertyValue } from '@cdp/sdk';
-import {
-  assertFieldName,
-  identifierKeysOf,
-  identifierKeysPath,
-  propertyPath,
-  StoreInputError,
-  toDocument,
-  type ProfileDocument,
-} from './profile-document.js';
-
-const WRITE_MODES = new Set(['set', 'setIfEmpty', 'add', 'sum']);
-
-/** Throws on a patch the store cannot apply; called for every patch before anything is written. */
-export function validatePatch(patch: ProfilePatch): void {
-  if (typeof patch.profileId !== 'string' || patch.profileId === '') throw new StoreInputError('A patch needs a non-empty profileId');
-  const where = `patch of profile ${JSON.stringify(patch.profileId)}`;
-  if (!Array.isArray(patch.ops)) throw new StoreInputError(`The ${where} has no ops list`);
-  for (const op of patch.ops) {
-    assertFieldName(op.property, `In the ${where}, property name`);
-    if (!WRITE_MODES.has(op.mode)) throw new StoreInputError(`In the ${where}, ${op.property} has an unknown write mode ${JSON.stringify(op.mode)}`);
-    if (!Array.isArray(op.values) || !op.values.every(isPropertyValue)) {
-      throw new StoreInputError(`In the ${where}, ${op.property} needs a list of strings, finite numbers or booleans`);
-    }
-    const [amount] = op.values;
-    if (op.mode === 'sum' && (op.values.length !== 1 || typeof amount !== 'number')) {
-      throw new StoreInputError(`In the ${where}, a sum on ${op.property} needs exactly one finite number`);
-    }
-    if (op.baseline !== undefined) assertFieldName(op.baseline, `In the ${where}, sum baseline key`);
-  }
-  if (patch.version) {
-    assertFieldName(patch.version.key, `In the ${where}, source version key`);
-    if (typeof patch.version.value !== 'string') throw new StoreInputError(`In the ${where}, the source version value must be a string`);
-  }
-  if (patch.createWith) for (const name of Object.keys(patch.createWith.properties)) assertFieldName(name, `In the ${where}, property name`);
-}
-
-function isPropertyValue(value: unknown): value is PropertyValue {
-  return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
-}
+import { applyOps, identifierKeysOf, newProfile, type PatchOutcome, type Profile, type ProfilePatch, type PropertyValue } from '@cdp/sdk';
+import { identifierKeysPath, propertyPath, toDocument, type ProfileDocument } from './profile-document.js';
 
 /** The single write that carries a group of patches to one profile, or none when nothing changes. */
 export type ProfileWrite =

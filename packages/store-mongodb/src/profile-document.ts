@@ -1,4 +1,4 @@
-import { CdpError, identifierKey, type Profile } from '@cdp/sdk';
+import { assertFieldName, assertStorableProfile, identifierKeysOf, type Profile } from '@cdp/sdk';
 
 /**
  * How a profile is stored: the profile itself, keyed by `_id` instead of `id`, plus the identifier keys
@@ -9,35 +9,11 @@ export interface ProfileDocument extends Omit<Profile, 'id'> {
   identifierKeys?: Record<string, string[]>;
 }
 
-/** Input the store refuses before writing anything (bad names, wrong shapes, impossible patches). */
-export class StoreInputError extends CdpError {
-  constructor(message: string) {
-    super('invalid_store_input', message);
-  }
-}
-
-/**
- * Property names and `sourceVersions` keys become parts of field paths (`properties.<name>`), so a `.` would
- * address a nested field and a leading `$` would read as an operator.
- */
-export function assertFieldName(name: string, what: string): void {
-  if (typeof name !== 'string' || name === '' || name.includes('.') || name.startsWith('$') || name.includes('\0')) {
-    throw new StoreInputError(`${what} ${JSON.stringify(name)} is not usable as a field name (empty, contains '.' or NUL, or starts with '$')`);
-  }
-}
-
 export function toDocument(profile: Profile, identifiers: readonly string[]): ProfileDocument {
-  for (const name of Object.keys(profile.properties)) assertFieldName(name, 'Property name');
-  for (const key of Object.keys(profile.sourceVersions ?? {})) assertFieldName(key, 'Source version key');
-  for (const key of Object.keys(profile.sourceSums ?? {})) assertFieldName(key, 'Source sum key');
+  assertStorableProfile(profile);
   const { id, ...rest } = profile;
   const keys = Object.fromEntries(identifiers.map((name) => [name, identifierKeysOf(profile.properties[name])]));
   return { _id: id, ...rest, identifierKeys: keys };
-}
-
-/** The identifier keys of a property's values (only strings identify). */
-export function identifierKeysOf(values: Profile['properties'][string] | undefined): string[] {
-  return [...new Set((values ?? []).filter((value): value is string => typeof value === 'string').map(identifierKey))];
 }
 
 /** The field path of a property's identifier keys. */

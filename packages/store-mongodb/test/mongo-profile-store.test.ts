@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { ProfilePatch } from '@cdp/sdk';
+import { StoreInputError, type ProfilePatch } from '@cdp/sdk';
 import type { Db } from 'mongodb';
 import { makeProfile, TestClock } from '../../sdk/testing/store-contract.js';
 import { MongoProfileStore } from '../src/mongo-profile-store.js';
-import { StoreInputError } from '../src/profile-document.js';
 import { startTestMongo, type TestMongo } from './support.js';
 
 describe('MongoProfileStore specifics', () => {

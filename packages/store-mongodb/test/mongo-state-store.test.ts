@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Db } from 'mongodb';
-import { emptyAudienceReport, type RunReport } from '@cdp/sdk';
+import { emptyAudienceReport, StoreInputError, type RunReport } from '@cdp/sdk';
 import { TestClock } from '../../sdk/testing/store-contract.js';
 import { MongoStateStore, STATE_COLLECTIONS } from '../src/mongo-state-store.js';
-import { StoreInputError } from '../src/profile-document.js';
 import { startTestMongo, type TestMongo } from './support.js';
 
 describe('MongoStateStore specifics', () => {

@@ -1,0 +1,182 @@
+import {
+  assertFieldName,
+  CdpError,
+  identifierKey,
+  patchProfile,
+  systemClock,
+  validatePatch,
+  type Clock,
+  type PatchResult,
+  type Profile,
+  type ProfilePatch,
+  type ProfileStore,
+  type SegmentQuery,
+} from '@cdp/sdk';
+import type { Pool, PoolClient } from 'pg';
+import { PROFILE_COLUMNS, toProfile, toRow, type ProfileRow } from './profile-row.js';
+import { migrate, profileSchema } from './schema.js';
+import { batchesOf, ident, inTransaction, isTransient, literal } from './sql.js';
+
+export interface PostgresProfileStoreOptions {
+  /** Properties that identify a profile (e.g. `email`); each gets an index. */
+  uniqueIdentifiers: string[];
+  clock?: Clock;
+  /** Defaults to `profiles`. */
+  table?: string;
+  /** Profiles per multi-row write and per locked read of a patch batch. */
+  writeBatchSize?: number;
+}
+
+const DEFAULT_STREAM_BATCH = 500;
+const DEFAULT_WRITE_BATCH = 500;
+/** Attempts of a patch batch that keeps losing races (deadlocks, profiles created meanwhile) before giving up. */
+const MAX_PATCH_ATTEMPTS = 25;
+
+const COLUMN_LIST = PROFILE_COLUMNS.map(([name]) => name).join(', ');
+const RECORD_TYPE = PROFILE_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
+
+/** Thrown inside a patch transaction when a profile it planned to create was created by another writer first. */
+class CreatedMeanwhile extends Error {}
+
+/** Profiles in a PostgreSQL table, one row per profile keyed by its id. */
+export class PostgresProfileStore implements ProfileStore {
+  private readonly table: string;
+  private readonly clock: Clock;
+  private readonly writeBatchSize: number;
+  /**
+   * Writes rows as one multi-row statement from a JSON array (`$1`): inserts new ids, and replaces existing ones
+   * only when `$2` is null or lists them. The stored import bookkeeping stays unless the row carries its own.
+   */
+  private readonly writeSql: string;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly options: PostgresProfileStoreOptions,
+  ) {
+    this.table = ident(options.table ?? 'profiles');
+    this.clock = options.clock ?? systemClock;
+    this.writeBatchSize = options.writeBatchSize ?? DEFAULT_WRITE_BATCH;
+    if (!Number.isInteger(this.writeBatchSize) || this.writeBatchSize < 1) {
+      throw new RangeError(`writeBatchSize must be a positive integer, got ${this.writeBatchSize}`);
+    }
+    const replaced = PROFILE_COLUMNS.filter(([name]) => name !== 'id').map(([name]) =>
+      name === 'source_versions' || name === 'source_sums' ? `${name} = COALESCE(EXCLUDED.${name}, p.${name})` : `${name} = EXCLUDED.${name}`,
+    );
+    this.writeSql =
+      `INSERT INTO ${this.table} AS p (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_TYPE}) ` +
+      `ON CONFLICT (id) DO UPDATE SET ${replaced.join(', ')} WHERE $2::text[] IS NULL OR p.id = ANY($2::text[]) RETURNING p.id`;
+  }
+
+  /** Creates the table and its indexes when missing; safe on every start and from several processes at once. */
+  async init(): Promise<void> {
+    await migrate(this.pool, profileSchema(this.options.table ?? 'profiles', this.options.uniqueIdentifiers));
+  }
+
+  streamSegment(query: SegmentQuery): AsyncIterable<Profile[]> {
+    const batchSize = query.batchSize ?? DEFAULT_STREAM_BATCH;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+    const changed = query.changedSince ? 'AND updated_at > $2' : '';
+    const values = query.changedSince ? [query.segment, query.changedSince] : [query.segment];
+    return batchesOf(this.pool, `SELECT * FROM ${this.table} WHERE segments @> ARRAY[$1::text] ${changed} ORDER BY updated_at, id`, values, batchSize, toProfile);
+  }
+
+  async findByIdentifier(property: string, values: string[]): Promise<Profile[]> {
+    assertFieldName(property, 'Property name');
+    if (values.length === 0) return [];
+    if (!this.options.uniqueIdentifiers.includes(property)) {
+      throw new CdpError('not_an_identifier', `${property} is not a unique identifier of this profile store (configured: ${this.options.uniqueIdentifiers.join(', ')})`);
+    }
+    const keys = [...new Set(values.map(identifierKey))];
+    // The property is spelt out, not bound, so the expressions match the indexes `init` made.
+    const name = literal(property);
+    const { rows } = await this.pool.query<ProfileRow>(
+      `SELECT * FROM ${this.table} WHERE (identifier_keys -> ${name}) ?| $1::text[] OR (properties -> ${name}) ?| $2::text[]`,
+      [keys, [...new Set([...values, ...keys])]],
+    );
+    return rows.map(toProfile);
+  }
+
+  async findById(ids: string[]): Promise<Profile[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.pool.query<ProfileRow>(`SELECT * FROM ${this.table} WHERE id = ANY($1::text[])`, [ids]);
+    return rows.map(toProfile);
+  }
+
+  /**
+   * Validates every patch first (a bad one throws before anything is written), then per batch one transaction:
+   * the batch's profiles are read and locked, patched with the reference semantics, and written in one statement.
+   */
+  async applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {
+    patches.forEach(validatePatch);
+    const results: PatchResult[] = [];
+    for (let start = 0; start < patches.length; start += this.writeBatchSize) {
+      results.push(...(await this.applyBatch(patches.slice(start, start + this.writeBatchSize))));
+    }
+    return results;
+  }
+
+  /**
+   * Replaces each profile's fields, but keeps the stored import bookkeeping (`sourceVersions`, `sourceSums`)
+   * unless the profile given carries its own: a CDP rewriting its profiles must not make imports count again.
+   */
+  async upsertProfiles(profiles: Profile[]): Promise<void> {
+    const rows = profiles.map((profile) => toRow(profile, this.options.uniqueIdentifiers));
+    for (let start = 0; start < rows.length; start += this.writeBatchSize) {
+      await this.pool.query(this.writeSql, [JSON.stringify(lastOfEachId(rows.slice(start, start + this.writeBatchSize))), null]);
+    }
+  }
+
+  async count(query: { segment?: string } = {}): Promise<number> {
+    const { rows } =
+      query.segment === undefined
+        ? await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.table}`)
+        : await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.table} WHERE segments @> ARRAY[$1::text]`, [query.segment]);
+    return rows[0].n;
+  }
+
+  private async applyBatch(patches: ProfilePatch[]): Promise<PatchResult[]> {
+    for (let attempt = 1; attempt <= MAX_PATCH_ATTEMPTS; attempt++) {
+      try {
+        return await inTransaction(this.pool, (client) => this.patchLocked(client, patches));
+      } catch (error) {
+        if (!(error instanceof CreatedMeanwhile) && !isTransient(error)) throw error;
+      }
+    }
+    throw new CdpError('write_conflict', `A batch of ${patches.length} patches kept colliding with other writers; gave up after ${MAX_PATCH_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * Locks the batch's existing profiles (in id order, so two writers never wait on each other in a cycle), applies
+   * the patches to them in order, and writes what changed. Profiles the batch creates are inserted only if still
+   * absent: one created by another writer meanwhile fails the attempt, and the next attempt locks and patches it.
+   */
+  private async patchLocked(client: PoolClient, patches: ProfilePatch[]): Promise<PatchResult[]> {
+    const now = this.clock.now();
+    const ids = [...new Set(patches.map((patch) => patch.profileId))].sort();
+    const { rows } = await client.query<ProfileRow>(`SELECT * FROM ${this.table} WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, [ids]);
+    const locked = rows.map((row) => row.id);
+    const current = new Map(rows.map((row) => [row.id, toProfile(row)]));
+    const staged = new Map<string, Profile>();
+    const results = patches.map((patch): PatchResult => {
+      const { outcome, next } = patchProfile(staged.get(patch.profileId) ?? current.get(patch.profileId), patch, now);
+      if (next) staged.set(patch.profileId, next);
+      return { profileId: patch.profileId, outcome };
+    });
+    if (staged.size > 0) {
+      const written = await client.query(this.writeSql, [JSON.stringify([...staged.values()].map((profile) => toRow(profile, this.options.uniqueIdentifiers))), locked]);
+      if (written.rowCount !== staged.size) throw new CreatedMeanwhile();
+    }
+    return results;
+  }
+}
+
+/** One row per id, the last given winning, as if written one after the other (one statement may not touch a row twice). */
+function lastOfEachId(rows: ProfileRow[]): ProfileRow[] {
+  const byId = new Map<string, ProfileRow>();
+  for (const row of rows) {
+    const earlier = byId.get(row.id);
+    byId.delete(row.id);
+    byId.set(row.id, { ...row, source_versions: row.source_versions ?? earlier?.source_versions ?? null, source_sums: row.source_sums ?? earlier?.source_sums ?? null });
+  }
+  return [...byId.values()];
+}
