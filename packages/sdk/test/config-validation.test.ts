@@ -14,7 +14,7 @@ import {
   readSchemas,
   validateConnection,
 } from '@cdp/sdk';
-import { FIXTURES, fixtureCatalog, mailchimp, readJson } from './config-helpers.js';
+import { FIXTURES, REPO_ROOT, fixtureCatalog, mailchimp, readJson } from './config-helpers.js';
 
 const now = new Date('2026-03-01T12:00:00Z');
 const options = { catalog: fixtureCatalog(), connectors: [mailchimp], now };
@@ -183,8 +183,9 @@ describe('parseConnectionJson', () => {
 });
 
 describe('SchemaRegistry', () => {
-  it('finds the repository schemas from the module location', () => {
+  it("finds the package's copy of the repository schemas from the module location", () => {
     expect(existsSync(`${SCHEMAS_DIR}connection.schema.json`)).toBe(true);
+    expect(readSchemas()).toEqual(readSchemas(`${REPO_ROOT}schemas/`));
     expect(readSchemas().map((schema) => schema.$id)).toContain('https://cdp-connect.dev/schemas/connection.schema.json');
   });
 

@@ -13,8 +13,11 @@ import { ProgressDisplay } from '../progress.js';
 import { renderRunReport } from '../report-table.js';
 import { readSeed } from './sandbox.js';
 
-/** The repository's examples/ folder: this module sits four levels below the root in src/commands and dist/commands alike. */
-const EXAMPLES = fileURLToPath(new URL('../../../../examples/', import.meta.url));
+/**
+ * The package's copy of the repository's examples (made by the build), so an installed package finds them: this
+ * module sits two levels below the package in src/commands and dist/commands alike.
+ */
+const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 
 const DEMO = {
   seed: `${EXAMPLES}mailchimp-seed.json`,

@@ -3,8 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { Ajv2020, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 
-/** The repository's schemas/ folder: this module sits four levels below the root in src/config and dist/config alike. */
-export const SCHEMAS_DIR = fileURLToPath(new URL('../../../../schemas/', import.meta.url));
+/**
+ * The package's copy of the repository's schemas/ (made by the build), so an installed package finds it: this
+ * module sits two levels below the package in src/config and dist/config alike.
+ */
+export const SCHEMAS_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url));
 
 export const CONNECTION_SCHEMA_ID = 'https://cdp-connect.dev/schemas/connection.schema.json';
 
