@@ -5,8 +5,11 @@ import type { Schedule } from '@cdp/sdk';
 /** The Agenda job name shared by every connection's scheduled run. */
 export const SCHEDULED_RUN_JOB = 'cdp-scheduled-run';
 
-/** Agenda's collection for the scheduled-run jobs. */
+/** Agenda's collection for the scheduled-run jobs on MongoDB. */
 export const JOBS_COLLECTION = 'agendaJobs';
+
+/** Agenda's table for the scheduled-run jobs on PostgreSQL. */
+export const JOBS_TABLE = 'agenda_jobs';
 
 /** What a connection's job carries: the slot it fires for, and the schedule that slot was computed from. */
 export interface ScheduledRunData {

@@ -1,7 +1,5 @@
 import { hostname } from 'node:os';
 import { Agenda, type Job } from 'agenda';
-import { MongoBackend } from '@agendajs/mongo-backend';
-import type { Db } from 'mongodb';
 import {
   AlreadyRunningError,
   createLogger,
@@ -13,11 +11,12 @@ import {
   type Schedule,
   type StateStore,
 } from '@cdp/sdk';
-import { JOBS_COLLECTION, SCHEDULED_RUN_JOB, jobIdOf, scheduleKeyOf, type ScheduledRunData } from './scheduled-run-job.js';
+import type { JobStore } from './job-stores.js';
+import { SCHEDULED_RUN_JOB, scheduleKeyOf, type ScheduledRunData } from './scheduled-run-job.js';
 
 export interface SchedulerWorkerOptions {
-  /** The database holding Agenda's jobs (collection `agendaJobs`). */
-  db: Db;
+  /** Where Agenda keeps the jobs: `mongoJobs(db)` or `postgresJobs(pool)`. */
+  jobs: JobStore;
   /** The connections as configured now; read at every refresh and before every scheduled run. */
   connections: () => Promise<Connection[]>;
   /** Claims each scheduled slot once across all workers. */
@@ -55,7 +54,7 @@ export class SchedulerWorker {
     this.logger = options.logger ?? createLogger();
     this.refreshMs = options.refreshMs ?? 60_000;
     this.agenda = new Agenda({
-      backend: new MongoBackend({ mongo: options.db, collection: JOBS_COLLECTION }),
+      backend: options.jobs.backend,
       name: `scheduler@${hostname()}:${process.pid}`,
       processEvery: options.pollMs ?? 5_000,
       defaultLockLifetime: options.lockLifetimeMs ?? 10 * 60_000,
@@ -96,15 +95,16 @@ export class SchedulerWorker {
     for (const connection of await this.options.connections()) {
       if (connection.enabled && connection.schedule) wanted.set(connection.id, connection.schedule);
     }
-    const jobs = await this.options.db
-      .collection<{ data: ScheduledRunData; nextRunAt: Date | null }>(JOBS_COLLECTION)
-      .find({ name: SCHEDULED_RUN_JOB }, { projection: { data: 1, nextRunAt: 1 } })
-      .toArray();
-
+    const jobs = await this.scheduledJobs();
+    const kept = new Set<string>();
     for (const job of jobs) {
-      if (wanted.has(job.data.connectionId)) continue;
-      await this.agenda.cancel({ id: job._id.toHexString() });
-      this.logger.log('info', 'connection unscheduled', { connectionId: job.data.connectionId });
+      // A second job of one connection (two workers creating it at once, where the backend's upsert is not atomic) goes too.
+      if (wanted.has(job.data.connectionId) && !kept.has(job.data.connectionId)) {
+        kept.add(job.data.connectionId);
+        continue;
+      }
+      await this.agenda.cancel({ id: job.id });
+      if (!wanted.has(job.data.connectionId)) this.logger.log('info', 'connection unscheduled', { connectionId: job.data.connectionId });
     }
     for (const [connectionId, schedule] of wanted) {
       const job = jobs.find((candidate) => candidate.data.connectionId === connectionId);
@@ -125,15 +125,22 @@ export class SchedulerWorker {
   private async scheduleNext(connectionId: string, schedule: Schedule, after: Date, fired?: Job<ScheduledRunData>): Promise<void> {
     const [slot] = nextRuns(schedule, after, 1);
     if (!slot) {
-      await this.agenda.cancel({ id: jobIdOf(connectionId).toHexString() });
+      const jobs = (await this.scheduledJobs()).filter((job) => job.data.connectionId === connectionId);
+      if (jobs.length > 0) await this.agenda.cancel({ ids: jobs.map((job) => job.id) });
       this.logger.log('warn', 'schedule never fires; connection unscheduled', { connectionId });
       return;
     }
     const data: ScheduledRunData = { connectionId, slot, scheduleKey: scheduleKeyOf(schedule) };
-    const job = fired ?? this.agenda.create(SCHEDULED_RUN_JOB, data).unique({ _id: jobIdOf(connectionId) });
+    const job = fired ?? this.agenda.create(SCHEDULED_RUN_JOB, data).unique(this.options.jobs.uniqueKey(connectionId));
     job.attrs.data = data;
     await job.schedule(slot).save();
     this.logger.log('debug', 'connection scheduled', { connectionId, slot: slot.toISOString() });
+  }
+
+  /** The scheduled-run jobs as stored, whichever backend holds them. */
+  private async scheduledJobs(): Promise<{ id: string; data: ScheduledRunData; nextRunAt?: Date | null }[]> {
+    const { jobs } = await this.agenda.queryJobs({ name: SCHEDULED_RUN_JOB });
+    return jobs.map((job) => ({ id: String(job._id), data: job.data as ScheduledRunData, nextRunAt: job.nextRunAt }));
   }
 
   private track(firing: Promise<void>): Promise<void> {

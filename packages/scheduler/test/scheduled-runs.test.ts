@@ -4,7 +4,7 @@ import { startSandbox, type Sandbox } from '@cdp/mailchimp-sandbox';
 import { createRunService, environmentSecrets, StaticConnectionSource, type RunService } from '@cdp/runtime';
 import { AlreadyRunningError, StaticCatalog, type Connection, type Logger, type LogLevel, type Profile } from '@cdp/sdk';
 import { openMongoStores, startEmbeddedMongo, type EmbeddedMongo, type MongoStores } from '@cdp/store-mongodb';
-import { JOBS_COLLECTION, SchedulerWorker } from '@cdp/scheduler';
+import { JOBS_COLLECTION, mongoJobs, SchedulerWorker } from '@cdp/scheduler';
 import { scheduleWithSlotAt, secondsAhead, sleep, waitFor } from './support/slots.js';
 
 // Scheduled runs for real: Agenda on MongoDB triggers the run service, which exports profiles from the MongoDB
@@ -80,7 +80,7 @@ async function startWorker(database: string, connection: Connection): Promise<Wo
     logger,
   });
   const scheduler = new SchedulerWorker({
-    db: stores.db,
+    jobs: mongoJobs(stores.db),
     connections: () => service.validConnections(),
     state: stores.state,
     run: (connectionId, trigger) => service.runNow(connectionId, { trigger }),

@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { MongoClient, type Db } from 'mongodb';
 import {
   AlreadyRunningError,
   nextRuns,
@@ -10,8 +9,8 @@ import {
   type Schedule,
   type StateStore,
 } from '@cdp/sdk';
-import { MongoStateStore, startEmbeddedMongo, type EmbeddedMongo } from '@cdp/store-mongodb';
-import { JOBS_COLLECTION, SchedulerWorker } from '@cdp/scheduler';
+import { SchedulerWorker } from '@cdp/scheduler';
+import { BACKENDS, type TestDatabase } from './support/backends.js';
 import { scheduleWithSlotAt, secondsAhead, sleep, waitFor } from './support/slots.js';
 
 const LEASE_MS = 60_000;
@@ -32,13 +31,11 @@ interface LogEntry {
   fields?: Record<string, unknown>;
 }
 
-describe('SchedulerWorker over the wire', () => {
-  let server: EmbeddedMongo;
-  const clients: MongoClient[] = [];
+describe.each(BACKENDS)('SchedulerWorker over the wire: $name', (backend) => {
   let databaseCount = 0;
 
-  // Each test gets its own database; each worker its own client and state store, as separate processes would.
-  let dbName: string;
+  // Each test gets its own database; each worker its own connection and state store, as separate processes would.
+  let db: TestDatabase;
   /** The test's own view of the connection state, e.g. to hold a run lock as a manual run would. */
   let state: StateStore;
   let configured: Connection[];
@@ -47,17 +44,16 @@ describe('SchedulerWorker over the wire', () => {
   let workers: SchedulerWorker[];
 
   beforeAll(async () => {
-    server = await startEmbeddedMongo('scheduler-worker');
+    await backend.start();
   });
 
   afterAll(async () => {
-    await Promise.all(clients.map((client) => client.close()));
-    await server.stop();
+    await backend.stop();
   });
 
   beforeEach(async () => {
-    dbName = `scheduler-${++databaseCount}`;
-    state = await stateStore();
+    db = await backend.database(`scheduler_${++databaseCount}`);
+    state = await db.state();
     configured = [];
     calls = [];
     logs = [];
@@ -67,18 +63,6 @@ describe('SchedulerWorker over the wire', () => {
   afterEach(async () => {
     await Promise.all(workers.map((worker) => worker.stop()));
   });
-
-  async function database(): Promise<Db> {
-    const client = await MongoClient.connect(server.uri);
-    clients.push(client);
-    return client.db(dbName);
-  }
-
-  async function stateStore(): Promise<MongoStateStore> {
-    const store = new MongoStateStore(await database());
-    await store.init();
-    return store;
-  }
 
   /** A run as the runtime does it: exclusive per connection through the state store's run lock. */
   function runAs(worker: string, store: StateStore) {
@@ -95,9 +79,9 @@ describe('SchedulerWorker over the wire', () => {
 
   async function startWorker(name: string, options: { clock?: Clock; refreshMs?: number } = {}): Promise<SchedulerWorker> {
     const logger: Logger = { log: (level, message, fields) => void logs.push({ level, message, fields }) };
-    const store = await stateStore();
+    const store = await db.state();
     const worker = new SchedulerWorker({
-      db: await database(),
+      jobs: await db.jobs(),
       connections: async () => structuredClone(configured),
       state: store,
       run: runAs(name, store),
@@ -112,11 +96,7 @@ describe('SchedulerWorker over the wire', () => {
     return worker;
   }
 
-  async function storedJobs(): Promise<{ connectionId: string; nextRunAt: Date | null }[]> {
-    const db = await database();
-    const jobs = await db.collection(JOBS_COLLECTION).find({}).toArray();
-    return jobs.map((job) => ({ connectionId: job.data.connectionId as string, nextRunAt: job.nextRunAt as Date | null }));
-  }
+  const storedJobs = () => db.storedJobs();
 
   it('runs a connection at its slot, then moves its job to the next slot', async () => {
     const slot = secondsAhead(2_000);
@@ -153,9 +133,7 @@ describe('SchedulerWorker over the wire', () => {
     await Promise.all([startWorker('a'), startWorker('b')]);
     await waitFor(() => calls.length === 1);
 
-    // What a lost or non-atomic Agenda lock amounts to: the job is handed out again for the same slot.
-    const db = await database();
-    await db.collection(JOBS_COLLECTION).updateOne({}, { $set: { nextRunAt: slot, 'data.slot': slot, lockedAt: null } });
+    await db.redeliver(slot);
     await waitFor(() => logs.some((entry) => entry.message === 'slot already run by another worker'));
     expect(calls.map((call) => call.connectionId)).toEqual(['daily']);
   });
@@ -225,7 +203,8 @@ describe('SchedulerWorker over the wire', () => {
     configured = [connection('nightly', schedule)];
     // A worker that planned the slot before it went down: its clock stood just before the slot.
     const before: Clock = { now: () => new Date(missed.getTime() - 1_000) };
-    const gone = new SchedulerWorker({ db: await database(), connections: async () => configured, state, run: runAs('gone', state), clock: before, lockLifetimeMs: 1_000 });
+    const gone = new SchedulerWorker({ jobs: await db.jobs(), connections: async () => configured, state, run: runAs('gone', state), clock: before, lockLifetimeMs: 1_000 });
+    workers.push(gone);
     await gone.refresh();
     expect(await storedJobs()).toEqual([{ connectionId: 'nightly', nextRunAt: missed }]);
 

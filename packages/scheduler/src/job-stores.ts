@@ -1,0 +1,50 @@
+import { MongoBackend } from '@agendajs/mongo-backend';
+import { PostgresBackend } from '@agendajs/postgres-backend';
+import type { AgendaBackend } from 'agenda';
+import type { Db } from 'mongodb';
+import type { Pool } from 'pg';
+import { JOBS_COLLECTION, JOBS_TABLE, jobIdOf } from './scheduled-run-job.js';
+
+/** Where Agenda keeps the scheduled-run jobs, and how a connection's one job is found when it is saved. */
+export interface JobStore {
+  backend: AgendaBackend;
+  /** The key a connection's job is upserted by, so workers refreshing at once keep one job per connection. */
+  uniqueKey(connectionId: string): Record<string, unknown>;
+}
+
+/**
+ * Jobs in MongoDB (collection `agendaJobs`). The job's `_id` is derived from the connection id: the upsert by `_id`
+ * is atomic even on servers whose `findOneAndUpdate` is not.
+ */
+export function mongoJobs(db: Db): JobStore {
+  return { backend: new MongoBackend({ mongo: db, collection: JOBS_COLLECTION }), uniqueKey: (connectionId) => ({ _id: jobIdOf(connectionId) }) };
+}
+
+/** Jobs in PostgreSQL (table `agenda_jobs`), on the stores' pool; due jobs are announced with LISTEN/NOTIFY. */
+export function postgresJobs(pool: Pool): JobStore {
+  return { backend: new OneAtATimeSchemaBackend(pool), uniqueKey: (connectionId) => ({ 'data.connectionId': connectionId }) };
+}
+
+/**
+ * Agenda's PostgreSQL backend, connecting one process at a time: its schema statements (`CREATE … IF NOT EXISTS`)
+ * fail with a duplicate key when two workers start together on a fresh database.
+ */
+class OneAtATimeSchemaBackend extends PostgresBackend {
+  constructor(private readonly lockPool: Pool) {
+    super({ pool: lockPool, tableName: JOBS_TABLE });
+  }
+
+  override async connect(): Promise<void> {
+    const client = await this.lockPool.connect();
+    try {
+      await client.query("SELECT pg_advisory_lock(hashtext('cdp-agenda-schema'))");
+      try {
+        await super.connect();
+      } finally {
+        await client.query("SELECT pg_advisory_unlock(hashtext('cdp-agenda-schema'))");
+      }
+    } finally {
+      client.release();
+    }
+  }
+}
