@@ -1,10 +1,9 @@
 import { mailchimpConnector } from '@cdp/connector-mailchimp';
 import { createRunService, requireSecrets, type ConnectionSource, type RunService } from '@cdp/runtime';
 import { InvalidConfigError, validateConnection, type Catalog, type Connection, type Connector } from '@cdp/sdk';
-import type { MongoStores } from '@cdp/store-mongodb';
 import { uniqueIdentifiers, type LoadedCatalog } from './catalog-file.js';
 import type { CliContext } from './context.js';
-import { connectStores, requireMongoUri } from './mongo.js';
+import { openStores, type HostStores } from './stores.js';
 
 /** The connectors this command line can run. */
 export const CONNECTORS: Connector[] = [mailchimpConnector as Connector];
@@ -15,7 +14,7 @@ const WEBHOOK_ALLOW_PRIVATE_VARIABLE = 'CDP_WEBHOOK_ALLOW_PRIVATE';
 /** Everything a command that runs connections needs, composed through the runtime's composition root. */
 export interface Host {
   service: RunService;
-  stores: MongoStores;
+  stores: HostStores;
   catalog: Catalog;
   close(): Promise<void>;
 }
@@ -23,15 +22,14 @@ export interface Host {
 export interface HostOptions {
   catalog: LoadedCatalog;
   connections: ConnectionSource;
-  /** Defaults to MONGODB_URI. */
+  /** A MongoDB to use whatever the environment says; otherwise DATABASE_URL (PostgreSQL) or MONGODB_URI. */
   mongoUri?: string;
 }
 
-/** Connects to MongoDB and builds the run service over the catalog and the given connection files. */
+/** Connects to the stores' database and builds the run service over the catalog and the given connection files. */
 export async function openHost(ctx: CliContext, options: HostOptions): Promise<Host> {
   const { catalog, data } = options.catalog;
-  const uri = options.mongoUri ?? requireMongoUri(ctx.env);
-  const stores = await connectStores(uri, uniqueIdentifiers(data));
+  const stores = await openStores(ctx.env, uniqueIdentifiers(data), options.mongoUri);
   const service = createRunService({
     profiles: stores.profiles,
     state: stores.state,

@@ -24,10 +24,14 @@ export async function connectStores(uri: string, uniqueIdentifiers: string[]): P
   try {
     return await openMongoStores(withSelectionTimeout(uri), { database: databaseName(uri), uniqueIdentifiers });
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    const safeReason = redact(reason, credentialParts(uri));
-    throw new CliError(`Cannot reach MongoDB at ${withoutCredentials(uri)}: ${safeReason}`, ExitCode.unreachable);
+    throw cannotReach('MongoDB', uri, error);
   }
+}
+
+/** The error for a database server that cannot be reached, naming it without any piece of the URL's credentials. */
+export function cannotReach(server: string, uri: string, error: unknown): CliError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new CliError(`Cannot reach ${server} at ${withoutCredentials(uri)}: ${redact(reason, credentialParts(uri))}`, ExitCode.unreachable);
 }
 
 /** Adds the server selection timeout to the URI, unless the URI sets its own. */
@@ -54,7 +58,7 @@ export function withoutCredentials(uri: string): string {
   return uri.replace(CREDENTIALS, '$1');
 }
 
-const CREDENTIALS = /^(mongodb(?:\+srv)?:\/\/)(.*)@/;
+const CREDENTIALS = /^([a-z][a-z0-9+.-]*:\/\/)(.*)@/i;
 
 /**
  * Every piece of the URI's user name and password, as given and lowercased: a driver that misreads a password

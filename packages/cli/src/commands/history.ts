@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { action, type CommandHost } from '../command-kit.js';
 import { findConnection, readConnectionPaths } from '../connection-files.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { connectStores, requireMongoUri } from '../mongo.js';
+import { openStores } from '../stores.js';
 import { parseSince } from '../since.js';
 import { formatCount, formatDuration, renderTable } from '../table.js';
 
@@ -28,7 +28,7 @@ export function registerHistory(program: Command, host: CommandHost): void {
         const limit = Number(options.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit must be a positive whole number, got "${options.limit}"`, ExitCode.badInput);
         findConnection(await readConnectionPaths(globals.connections), connectionId);
-        const stores = await connectStores(requireMongoUri(ctx.env), []);
+        const stores = await openStores(ctx.env, []);
         try {
           const runs = await stores.state.listRuns({ connectionId, since, limit });
           if (options.json) ctx.output.json(runs);

@@ -22,7 +22,7 @@ export function registerSchedule(program: Command, host: CommandHost): void {
         for (const file of await readConnectionPaths(paths)) connections.push(await validateConnectionFile(file, catalog.catalog));
         return withHost(ctx, { catalog, connections: new FileConnectionSource(paths) }, async ({ service, stores }) => {
           const worker = new SchedulerWorker({
-            db: stores.db,
+            jobs: stores.jobs,
             connections: () => service.validConnections(),
             state: stores.state,
             run: (connectionId, trigger) => service.runNow(connectionId, { trigger }),
