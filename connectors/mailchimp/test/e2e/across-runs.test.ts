@@ -95,6 +95,25 @@ describe('segment tags', () => {
     expect(audienceReport(await w.run())).toMatchObject({ updated: 0, untagged: 0 });
     expect(w.writeCalls()).toBe(0);
   });
+
+  it('follow on members that unsubscribed or bounced: Mailchimp took the tags from this goal, so they come off too', async () => {
+    const segmentTags = [{ segment: 'vip', as: 'VIP' }];
+    const vip = { segments: ['newsletter', 'vip'] };
+    const members: SeedMember[] = [
+      { email_address: 'ann@example.com', status: 'unsubscribed' },
+      { email_address: 'bob@example.com', status: 'cleaned' },
+    ];
+    const w = await start([profile('ann', 'ann@example.com', vip), profile('bob', 'bob@example.com', vip)], exportGoal({ segmentTags }), { members });
+    expect(audienceReport(await w.run()).skipped).toEqual({ compliance: 2 });
+    expect(w.member('news1', 'ann@example.com')!.tags).toEqual(['VIP']);
+
+    // Ann leaves vip; Bob leaves the goal's segment.
+    await changeProfile(w, 'ann', () => ({ segments: ['newsletter'] }));
+    await changeProfile(w, 'bob', () => ({ segments: [] }));
+    expect(audienceReport(await w.run())).toMatchObject({ untagged: 2 });
+    expect(w.member('news1', 'ann@example.com')).toMatchObject({ status: 'unsubscribed', tags: [] });
+    expect(w.member('news1', 'bob@example.com')).toMatchObject({ status: 'cleaned', tags: [] });
+  });
 });
 
 describe('touchpoint thresholds', () => {
@@ -137,6 +156,19 @@ describe('removal brake', () => {
     expect(run.goals[0].error).toMatch(/removal brake: 6 of the 24 members/);
     expect(w.members('news1').filter((m) => m.status === 'archived')).toHaveLength(0);
     expect(audienceReport(run).created).toBe(18);
+
+    // The 18 members the braked run created do not dilute the next run's share: 6 of 42 would pass otherwise.
+    const next = await w.run();
+    expect(audienceReport(next).brake).toEqual({ wouldRemove: 6, audienceSize: 24, maxShare: 0.2 });
+    expect(audienceReport(await w.service.test('e2e')).brake).toEqual({ wouldRemove: 6, audienceSize: 24, maxShare: 0.2 });
+    expect(w.members('news1').filter((m) => m.status === 'archived')).toHaveLength(0);
+
+    // Forced, the removals go through; later runs weigh the audience as it then is.
+    expect(audienceReport(await w.run({ force: true }))).toMatchObject({ removed: 6 });
+    await w.stores.profiles.upsertProfiles([{ ...profile('m0', 'm0@example.com', { segments: [] }), updatedAt: new Date() }]);
+    const after = await w.run();
+    expect(after.status).toBe('succeeded');
+    expect(audienceReport(after)).toMatchObject({ removed: 1 });
   });
 
   it('counts only members the action could remove', async () => {

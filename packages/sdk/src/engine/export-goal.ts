@@ -246,9 +246,7 @@ async function send(run: ExportRun, audienceId: string, batch: Candidate[], sent
     else tally.count(result);
     records.push(sentRecord(candidate, { ...result, reason: result.reason && ctx.redact(result.reason) }, previous, sentAt));
     if (written) exported.push(candidate.profileId);
-    // An unsubscribed or cleaned member this goal keeps is still written (status aside): its tags follow too.
-    const kept = result.outcome === 'compliance' && previous?.inAudience === true && previous.removed === undefined;
-    if (!written && !kept) continue;
+    if (!reached(result)) continue;
     const stale = (previous?.payload?.tags ?? []).filter((tag) => !candidate.payload.tags.includes(tag));
     if (stale.length > 0) staleTags.push({ memberId: result.memberId, email: result.email, tags: stale });
   }
@@ -258,15 +256,25 @@ async function send(run: ExportRun, audienceId: string, batch: Candidate[], sent
   if (exported.length > 0) await ctx.state.addExchanged(ctx.connection.id, 'exported', exported);
 }
 
-/** What a write result leaves for the next run: a failure is retried a few times, then kept as final. */
+/**
+ * Whether the write reached the member: Mailchimp takes the data (tags included) of unsubscribed and cleaned
+ * members too, leaving their status alone.
+ */
+const reached = (result: MemberResult): boolean => result.outcome === 'created' || result.outcome === 'updated' || result.outcome === 'compliance';
+
+/**
+ * What a write result leaves for the next run: a failure is retried a few times, then kept as final. The
+ * payload is the one Mailchimp last took, so its tags are exactly the ones this goal put on the member.
+ */
 function sentRecord(candidate: Candidate, result: MemberResult, previous: SentRecord | undefined, sentAt: Date): SentRecord {
   const record: SentRecord = {
     memberId: candidate.payload.memberId,
     profileId: candidate.profileId,
     hash: candidate.hash,
-    payload: candidate.payload,
+    payload: reached(result) ? candidate.payload : previous?.payload,
     sentAt,
   };
+  if (record.payload === undefined) delete record.payload;
   const existed = previous?.inAudience === true && previous.removed !== 'archive';
   switch (result.outcome) {
     case 'created':

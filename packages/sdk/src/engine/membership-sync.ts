@@ -27,6 +27,15 @@ export interface RemovalPlan {
 const GET_SENT_CHUNK = 1000;
 
 /**
+ * What an export goal that planned removals and did not complete them (braked, interrupted, failed) leaves for
+ * the next run: each audience's removable count before its writes. Members that run created would otherwise
+ * dilute the next run's share, and a rerun would remove what the brake held back.
+ */
+interface RemovalCheckpoint {
+  removableBefore: Record<string, number>;
+}
+
+/**
  * Works out, from the segment and the audiences as they are before the run's writes, which members are not
  * (qualifying) profiles of the segment. The removal brake refuses to remove more than the configured share of
  * the members the action could remove, unless forced; an empty segment never removes anyone: it is far more
@@ -44,6 +53,7 @@ export async function planRemovals(ctx: GoalContext, goal: ExportGoal, tallies: 
     }
   }
   const action = settings.action ?? 'archive';
+  const before = (await ctx.state.getCheckpoint<RemovalCheckpoint>(ctx.connection.id, goal.id))?.removableBefore ?? {};
   const plans: RemovalPlan[] = [];
   for (const [index, audienceId] of goal.audiences.entries()) {
     let removable = 0;
@@ -55,9 +65,18 @@ export async function planRemovals(ctx: GoalContext, goal: ExportGoal, tallies: 
         if (!keep.has(member.id)) toRemove.push(member);
       }
     }
-    const plan = { audienceId, toRemove: await notRemovedBefore(ctx, goal, audienceId, toRemove), removable, segmentEmpty: segmentSize === 0 };
+    const plan = {
+      audienceId,
+      toRemove: await notRemovedBefore(ctx, goal, audienceId, toRemove),
+      removable: Math.min(removable, before[audienceId] ?? Infinity),
+      segmentEmpty: segmentSize === 0,
+    };
     weighBrake(ctx, goal, plan, tallies[index]);
     plans.push(plan);
+  }
+  if (!ctx.options.dryRun) {
+    const checkpoint: RemovalCheckpoint = { removableBefore: Object.fromEntries(plans.map((plan) => [plan.audienceId, plan.removable])) };
+    await ctx.state.putCheckpoint(ctx.connection.id, goal.id, checkpoint);
   }
   return plans;
 }
@@ -117,6 +136,7 @@ export async function applyRemovals(
     }
     await recordRemovalResults(ctx, goal, plan.audienceId, results, action);
   }
+  if (!ctx.options.dryRun) await ctx.state.clearCheckpoint(ctx.connection.id, goal.id);
 }
 
 /**

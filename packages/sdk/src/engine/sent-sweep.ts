@@ -24,7 +24,8 @@ export interface SweepResult {
  * Walks the goal's sent records, the members this goal wrote, with their profiles as they are now:
  * - a profile that lost consent to every objective, or was deleted, gets `onConsentWithdrawn` (unsubscribe by
  *   default) for the member this goal wrote; nobody is ever re-subscribed by it;
- * - a profile that left the goal's segment loses the segment tags this goal wrote that no longer apply;
+ * - a profile that no longer gives a segment tag this goal wrote (it left that segment or the goal's, or no longer
+ *   qualifies) loses it, on any member the goal has not taken out, unsubscribed and cleaned ones included;
  * - a record waiting for a retry brings its unchanged profile back into the run (`revisit`).
  * Profiles the segment stream already brought into this run (changed since `since`) are not revisited.
  */
@@ -43,7 +44,7 @@ export async function sweepSent(run: ExportRun, since: Date | undefined): Promis
         const written = record.inAudience === true && record.removed === undefined;
         if (written && (!profile || !hasConsent(profile, ctx.connection.objectives))) withdrawals.push(record);
         else if (profile && record.retry && profile.segments.includes(goal.segment) && !(since === undefined || profile.updatedAt > since)) revisit.add(profile.id);
-        else if (written && profile && !profile.segments.includes(goal.segment)) {
+        else if (profile && record.removed === undefined) {
           const stale = staleTags(run, record, profile);
           if (stale.length > 0) untag.push({ record, tags: stale });
         }
