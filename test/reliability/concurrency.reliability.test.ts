@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSandbox, type SeedList } from '@cdp/mailchimp-sandbox';
 import { AlreadyRunningError, createLogger, type Clock, type Connection, type RunReport } from '@cdp/sdk';
-import { SchedulerWorker } from '@cdp/scheduler';
+import { mongoJobs, SchedulerWorker } from '@cdp/scheduler';
 import { openMongoStores, startEmbeddedMongo, type EmbeddedMongo, type MongoStores } from '@cdp/store-mongodb';
 import { CATALOG, profile } from '../../connectors/mailchimp/test/e2e/world.js';
 import { assertBuilt, ChildRun, type ChildOutcome } from './support/child-run.js';
@@ -92,7 +92,7 @@ describe('concurrency: one run per connection at a time', () => {
     // The worker's clock stands just before a past slot, so Agenda finds the job due at its first poll.
     const workerClock: Clock = { now: () => new Date('2026-01-05T02:59:00Z') };
     const worker = new SchedulerWorker({
-      db,
+      jobs: mongoJobs(db),
       connections: () => stack.service.validConnections(),
       state,
       run: (connectionId, trigger) => stack.service.runNow(connectionId, { trigger }),
