@@ -1,9 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandHost } from './command-kit.js';
 import { registerAudiences } from './commands/audiences.js';
+import { registerDb } from './commands/db.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDiagnose } from './commands/diagnose.js';
 import { registerHistory } from './commands/history.js';
+import { registerProfiles } from './commands/profiles.js';
 import { registerRun } from './commands/run.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerSchedule } from './commands/schedule.js';
@@ -12,7 +14,7 @@ import { registerValidate } from './commands/validate.js';
 import { ExitCode, exitCodeOf, type ExitCodeValue } from './exit-codes.js';
 import { Output } from './output.js';
 
-const COMMANDS = [registerValidate, registerTest, registerRun, registerSchedule, registerHistory, registerDiagnose, registerAudiences, registerSandbox, registerDemo];
+const COMMANDS = [registerValidate, registerTest, registerRun, registerSchedule, registerHistory, registerDiagnose, registerAudiences, registerProfiles, registerDb, registerSandbox, registerDemo];
 
 const DEFAULT_CONNECTIONS = ['./connections'];
 

@@ -4,13 +4,13 @@ import type { Readable } from 'node:stream';
 import { systemClock, type Clock, type Profile, type ProfileStore } from '@cdp/sdk';
 import { parseProfileLine, ProfileLineError, type ProfileLine } from './ndjson-profile.js';
 
-export interface NdjsonLoadResult {
+export interface ProfileLoadResult {
   loaded: number;
   /** Lines that are not profiles, with their 1-based line number; every other line is loaded. */
   refused: { line: number; reason: string }[];
 }
 
-export interface NdjsonLoadOptions {
+export interface ProfileLoadOptions {
   batchSize?: number;
   /**
    * When a loaded profile counts as changed, for delta runs. `load` (default): the time of the load, so every
@@ -19,6 +19,17 @@ export interface NdjsonLoadOptions {
    */
   changeTimes?: 'load' | 'file';
   clock?: Clock;
+  /** Called after each batch is stored, with the totals so far. */
+  onProgress?: (progress: { loaded: number; refused: number }) => void;
+}
+
+/**
+ * One record of a profile file: where it starts, and how to read it as a profile (throwing `ProfileLineError`
+ * when it is not one, which refuses that line alone).
+ */
+export interface ProfileFileRecord {
+  line: number;
+  read(): ProfileLine;
 }
 
 const DEFAULT_BATCH_SIZE = 500;
@@ -29,30 +40,46 @@ export const MAX_LINE_BYTES = 4 * 1024 * 1024;
  * Streams profiles from NDJSON (a stream or a file path) into the store, one batch at a time. Blank lines
  * are skipped; a later line with the same id replaces the earlier profile.
  */
-export async function loadProfilesFromNdjson(store: ProfileStore, input: Readable | string, options: NdjsonLoadOptions = {}): Promise<NdjsonLoadResult> {
+export function loadProfilesFromNdjson(store: ProfileStore, input: Readable | string, options: ProfileLoadOptions = {}): Promise<ProfileLoadResult> {
+  const stream = typeof input === 'string' ? createReadStream(input, { encoding: 'utf8' }) : input;
+  return loadProfiles(store, ndjsonRecords(stream), options);
+}
+
+async function* ndjsonRecords(stream: Readable): AsyncGenerator<ProfileFileRecord> {
+  let line = 0;
+  for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
+    line++;
+    if (text.trim() === '') continue;
+    yield {
+      line,
+      read: () => {
+        if (Buffer.byteLength(text, 'utf8') > MAX_LINE_BYTES) throw new ProfileLineError(`the line is longer than ${MAX_LINE_BYTES / 1024 / 1024} MB`);
+        return parseProfileLine(text);
+      },
+    };
+  }
+}
+
+/** Stores the profiles of a file's records, one batch at a time, refusing each record that is not a profile. */
+export async function loadProfiles(store: ProfileStore, records: AsyncIterable<ProfileFileRecord>, options: ProfileLoadOptions = {}): Promise<ProfileLoadResult> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-  const stream = typeof input === 'string' ? createReadStream(input, { encoding: 'utf8' }) : input;
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
   const clock = options.clock ?? systemClock;
 
-  const result: NdjsonLoadResult = { loaded: 0, refused: [] };
+  const result: ProfileLoadResult = { loaded: 0, refused: [] };
   let batch: ProfileLine[] = [];
   const flush = async (): Promise<void> => {
     await store.upsertProfiles(await stamped(store, batch, options.changeTimes ?? 'load', clock.now()));
     result.loaded += batch.length;
     batch = [];
+    options.onProgress?.({ loaded: result.loaded, refused: result.refused.length });
   };
-  let lineNumber = 0;
-  for await (const line of lines) {
-    lineNumber++;
-    if (line.trim() === '') continue;
+  for await (const record of records) {
     try {
-      if (Buffer.byteLength(line, 'utf8') > MAX_LINE_BYTES) throw new ProfileLineError(`the line is longer than ${MAX_LINE_BYTES / 1024 / 1024} MB`);
-      batch.push(parseProfileLine(line));
+      batch.push(record.read());
     } catch (error) {
       if (!(error instanceof ProfileLineError)) throw error;
-      result.refused.push({ line: lineNumber, reason: error.message });
+      result.refused.push({ line: record.line, reason: error.message });
     }
     if (batch.length === batchSize) await flush();
   }

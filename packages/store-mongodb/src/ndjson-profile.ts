@@ -24,6 +24,11 @@ export function parseProfileLine(line: string): ProfileLine {
   } catch (error) {
     throw new ProfileLineError(`invalid JSON (${(error as Error).message})`);
   }
+  return readProfileRecord(parsed);
+}
+
+/** Reads one parsed record (from NDJSON or another format) as a profile, with the rules of `parseProfileLine`. */
+export function readProfileRecord(parsed: unknown): ProfileLine {
   const record = asObject(parsed, 'the line');
   const unknown = Object.keys(record).filter((key) => !KNOWN_FIELDS.has(key));
   if (unknown.length > 0) throw new ProfileLineError(`unknown field ${unknown.map((key) => JSON.stringify(key)).join(', ')}`);
