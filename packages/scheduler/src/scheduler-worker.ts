@@ -45,6 +45,8 @@ export class SchedulerWorker {
   private readonly logger: Logger;
   private readonly refreshMs: number;
   private refreshTimer?: NodeJS.Timeout;
+  /** The start in progress or done: a stop waits for it, so a worker stopped while starting does not start after. */
+  private starting?: Promise<void>;
   /** Refreshes run one after the other, so a refresh asked for after a change always sees that change. */
   private refreshQueue: Promise<void> = Promise.resolve();
   private readonly firing = new Set<Promise<void>>();
@@ -60,10 +62,21 @@ export class SchedulerWorker {
       defaultLockLifetime: options.lockLifetimeMs ?? 10 * 60_000,
     });
     this.agenda.define<ScheduledRunData>(SCHEDULED_RUN_JOB, (job) => this.track(this.fire(job)));
+    // A lost database connection (a server restart, an administrator ending sessions) reaches these as `error`
+    // events; without a listener they would end the process. Agenda keeps polling and the channel reconnects.
+    this.agenda.on('error', (error: unknown) => this.logger.log('warn', 'job processing error', { error: messageOf(error) }));
+    options.jobs.backend.notificationChannel?.on('error', (error) =>
+      this.logger.log('warn', 'job notifications interrupted; due jobs are still found by polling', { error: messageOf(error) }),
+    );
   }
 
   /** Brings the jobs in line with the connections, then starts firing them and refreshing on a timer. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.starting ??= this.startOnce();
+    return this.starting;
+  }
+
+  private async startOnce(): Promise<void> {
     await this.refresh();
     await this.agenda.start();
     this.refreshTimer = setInterval(() => {
@@ -85,9 +98,11 @@ export class SchedulerWorker {
 
   /** Stops firing and waits for the scheduled runs this worker already started. */
   async stop(): Promise<void> {
+    await this.starting?.catch(() => undefined);
     clearInterval(this.refreshTimer);
     await this.agenda.stop();
     await Promise.allSettled(this.firing);
+    this.starting = undefined;
   }
 
   private async syncJobs(): Promise<void> {

@@ -10,7 +10,7 @@ import {
   type StateStore,
 } from '@cdp/sdk';
 import { SchedulerWorker } from '@cdp/scheduler';
-import { BACKENDS, type TestDatabase } from './support/backends.js';
+import { storeBackends, type TestDatabase } from '../../../test/support/store-backends.js';
 import { scheduleWithSlotAt, secondsAhead, sleep, waitFor } from './support/slots.js';
 
 const LEASE_MS = 60_000;
@@ -31,9 +31,7 @@ interface LogEntry {
   fields?: Record<string, unknown>;
 }
 
-describe.each(BACKENDS)('SchedulerWorker over the wire: $name', (backend) => {
-  let databaseCount = 0;
-
+describe.each(storeBackends('scheduler'))('SchedulerWorker over the wire: $name', (backend) => {
   // Each test gets its own database; each worker its own connection and state store, as separate processes would.
   let db: TestDatabase;
   /** The test's own view of the connection state, e.g. to hold a run lock as a manual run would. */
@@ -52,16 +50,18 @@ describe.each(BACKENDS)('SchedulerWorker over the wire: $name', (backend) => {
   });
 
   beforeEach(async () => {
-    db = await backend.database(`scheduler_${++databaseCount}`);
-    state = await db.state();
+    db = await backend.database('scheduler');
+    ({ state } = await db.open());
     configured = [];
     calls = [];
     logs = [];
     workers = [];
   });
 
+  // Workers first, then their connections; the server stops after the last test.
   afterEach(async () => {
     await Promise.all(workers.map((worker) => worker.stop()));
+    await db.close();
   });
 
   /** A run as the runtime does it: exclusive per connection through the state store's run lock. */
@@ -79,9 +79,9 @@ describe.each(BACKENDS)('SchedulerWorker over the wire: $name', (backend) => {
 
   async function startWorker(name: string, options: { clock?: Clock; refreshMs?: number } = {}): Promise<SchedulerWorker> {
     const logger: Logger = { log: (level, message, fields) => void logs.push({ level, message, fields }) };
-    const store = await db.state();
+    const { state: store, jobs } = await db.open();
     const worker = new SchedulerWorker({
-      jobs: await db.jobs(),
+      jobs,
       connections: async () => structuredClone(configured),
       state: store,
       run: runAs(name, store),
@@ -203,7 +203,7 @@ describe.each(BACKENDS)('SchedulerWorker over the wire: $name', (backend) => {
     configured = [connection('nightly', schedule)];
     // A worker that planned the slot before it went down: its clock stood just before the slot.
     const before: Clock = { now: () => new Date(missed.getTime() - 1_000) };
-    const gone = new SchedulerWorker({ jobs: await db.jobs(), connections: async () => configured, state, run: runAs('gone', state), clock: before, lockLifetimeMs: 1_000 });
+    const gone = new SchedulerWorker({ jobs: (await db.open()).jobs, connections: async () => configured, state, run: runAs('gone', state), clock: before, lockLifetimeMs: 1_000 });
     workers.push(gone);
     await gone.refresh();
     expect(await storedJobs()).toEqual([{ connectionId: 'nightly', nextRunAt: missed }]);
@@ -213,5 +213,17 @@ describe.each(BACKENDS)('SchedulerWorker over the wire: $name', (backend) => {
     await sleep(500);
     expect(calls.map((call) => call.worker)).toEqual(['a']);
     expect((await storedJobs())[0].nextRunAt).toEqual(nextRuns(schedule, new Date(), 1)[0]);
+  });
+
+  // A server restart or an administrator ends the sessions: the worker must neither crash nor stop scheduling.
+  (backend.endSessions ? it : it.skip)('keeps scheduling when the server ends its sessions', async () => {
+    const slot = secondsAhead(3_000);
+    configured = [connection('resilient', scheduleWithSlotAt(slot))];
+    await startWorker('a');
+    await backend.endSessions!(db);
+
+    await waitFor(() => calls.length === 1);
+    expect(calls[0].at.getTime()).toBeGreaterThanOrEqual(slot.getTime());
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringContaining('job notifications interrupted') }));
   });
 });
