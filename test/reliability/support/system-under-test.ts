@@ -1,0 +1,276 @@
+import type { DumpedMember, Sandbox, SeedList } from '@cdp/mailchimp-sandbox';
+import { createRunService, environmentSecrets, StaticConnectionSource, type RunService } from '@cdp/runtime';
+import {
+  createLogger,
+  InMemoryProfileStore,
+  InMemoryStateStore,
+  StaticCatalog,
+  subscriberHash,
+  type Clock,
+  type Connection,
+  type ExportGoal,
+  type ImportGoal,
+  type PatchResult,
+  type Profile,
+  type ProfilePatch,
+  type ProfileStore,
+  type RunReport,
+  type SegmentQuery,
+  type StateStore,
+} from '@cdp/sdk';
+import { openMongoStores } from '@cdp/store-mongodb';
+import { createMailchimpConnector } from '@cdp/connector-mailchimp';
+import { CATALOG } from '../../../connectors/mailchimp/test/e2e/world.js';
+import { API_KEY, type Evidence } from './evidence.js';
+import type { ConnectionSettings } from './model.js';
+import { CONNECTION_ID, connectionTo } from './stack.js';
+
+export const LIST_ID = 'news1';
+export const EXPORT_GOAL = 'to-newsletter';
+export const IMPORT_GOAL = 'from-newsletter';
+
+export const LIST: Omit<SeedList, 'members'> = {
+  id: LIST_ID,
+  name: 'Newsletter',
+  merge_fields: [
+    { tag: 'FNAME', name: 'First name', type: 'text' },
+    { tag: 'POINTS', name: 'Points', type: 'number' },
+  ],
+};
+
+/** The connection under test: the segment out with its VIP tag, POINTS back into `score` as a sum. */
+export function goalsFor(settings: ConnectionSettings, batchSize: number): Connection['goals'] {
+  const exportGoal: ExportGoal = {
+    id: EXPORT_GOAL,
+    kind: 'export',
+    segment: 'newsletter',
+    audiences: [LIST_ID],
+    identifier: 'email',
+    mappings: [{ source: 'property', property: 'firstName', to: 'FNAME' }],
+    segmentTags: [{ segment: 'vip', as: 'VIP' }],
+    onConsentWithdrawn: settings.onConsentWithdrawn,
+    batchSize,
+    ...(settings.maxRemovalShare === undefined ? {} : { removeNonSegmentMembers: { action: 'archive', maxRemovalShare: settings.maxRemovalShare } }),
+  };
+  const importGoal: ImportGoal = {
+    id: IMPORT_GOAL,
+    kind: 'import',
+    audiences: [{ id: LIST_ID, createProfiles: false }],
+    statuses: ['subscribed'],
+    identifier: 'email',
+    mappings: [{ from: 'merge_fields.POINTS', to: 'score', mode: 'sum' }],
+  };
+  return settings.importFirst ? [importGoal, exportGoal] : [exportGoal, importGoal];
+}
+
+/** A pair of stores, plus what the ProfileStore port does not offer: deleting a profile as the CDP would. */
+export interface Stores {
+  profiles: ProfileStore;
+  state: StateStore;
+  deleteProfile(id: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The in-memory reference store with deletion: it rebuilds itself without the profile, from copies that keep
+ * every field, import bookkeeping included.
+ */
+class DeletableMemoryProfileStore implements ProfileStore {
+  private store: InMemoryProfileStore;
+  private readonly ids = new Set<string>();
+
+  constructor(private readonly clock: Clock) {
+    this.store = new InMemoryProfileStore(clock);
+  }
+
+  streamSegment(query: SegmentQuery): AsyncIterable<Profile[]> {
+    return this.store.streamSegment(query);
+  }
+
+  findByIdentifier(property: string, values: string[]): Promise<Profile[]> {
+    return this.store.findByIdentifier(property, values);
+  }
+
+  findById(ids: string[]): Promise<Profile[]> {
+    return this.store.findById(ids);
+  }
+
+  async applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {
+    const results = await this.store.applyPatches(patches);
+    for (const result of results) if (result.outcome === 'created') this.ids.add(result.profileId);
+    return results;
+  }
+
+  upsertProfiles(profiles: Profile[]): Promise<void> {
+    for (const profile of profiles) this.ids.add(profile.id);
+    return this.store.upsertProfiles(profiles);
+  }
+
+  count(query?: { segment?: string }): Promise<number> {
+    return this.store.count(query);
+  }
+
+  async delete(id: string): Promise<void> {
+    this.ids.delete(id);
+    const kept = await this.store.findById([...this.ids]);
+    this.store = new InMemoryProfileStore(this.clock);
+    await this.store.upsertProfiles(kept);
+  }
+}
+
+export function memoryStores(clock: Clock): Stores {
+  const profiles = new DeletableMemoryProfileStore(clock);
+  return { profiles, state: new InMemoryStateStore(clock), deleteProfile: (id) => profiles.delete(id), close: async () => {} };
+}
+
+/** Stores over the wire, in a database of their own. */
+export async function mongoStores(uri: string, database: string, clock: Clock): Promise<Stores> {
+  const stores = await openMongoStores(uri, { database, uniqueIdentifiers: ['email'], clock });
+  return {
+    profiles: stores.profiles,
+    state: stores.state,
+    deleteProfile: async (id) => void (await stores.db.collection('profiles').deleteOne({ _id: id as never })),
+    close: () => stores.close(),
+  };
+}
+
+/**
+ * The profile store a run sees. Armed, it dies after a number of calls (a batch of a segment stream counts as
+ * one): that call and every later one of the run throw, as if the process had been killed there.
+ */
+export class KillableProfileStore implements ProfileStore {
+  private callsLeft?: number;
+  private dead = false;
+  /** The last armed run really died before it ended. */
+  killed = false;
+
+  constructor(private readonly store: ProfileStore) {}
+
+  killAfter(calls: number): void {
+    this.callsLeft = calls;
+    this.killed = false;
+  }
+
+  revive(): void {
+    this.callsLeft = undefined;
+    this.dead = false;
+  }
+
+  async *streamSegment(query: SegmentQuery): AsyncIterable<Profile[]> {
+    for await (const batch of this.store.streamSegment(query)) {
+      this.call();
+      yield batch;
+    }
+  }
+
+  findByIdentifier(property: string, values: string[]): Promise<Profile[]> {
+    return this.guarded(() => this.store.findByIdentifier(property, values));
+  }
+
+  findById(ids: string[]): Promise<Profile[]> {
+    return this.guarded(() => this.store.findById(ids));
+  }
+
+  applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {
+    return this.guarded(() => this.store.applyPatches(patches));
+  }
+
+  upsertProfiles(profiles: Profile[]): Promise<void> {
+    return this.guarded(() => this.store.upsertProfiles(profiles));
+  }
+
+  count(query?: { segment?: string }): Promise<number> {
+    return this.guarded(() => this.store.count(query));
+  }
+
+  private async guarded<T>(call: () => Promise<T>): Promise<T> {
+    this.call();
+    return call();
+  }
+
+  private call(): void {
+    if (this.callsLeft !== undefined && --this.callsLeft === 0) this.dead = this.killed = true;
+    if (this.dead) throw new Error('process killed');
+  }
+}
+
+/**
+ * The real path for one sequence: the run service of the composition root over the given stores, the Mailchimp
+ * connector over the official client, and the sandbox over HTTP, where a marketer acts through the API too.
+ */
+export class SystemUnderTest {
+  readonly runStore: KillableProfileStore;
+  readonly service: RunService;
+
+  constructor(
+    readonly sandbox: Sandbox,
+    readonly stores: Stores,
+    goals: Connection['goals'],
+    clock: Clock,
+    private readonly evidence: Evidence,
+  ) {
+    this.runStore = new KillableProfileStore(stores.profiles);
+    const secrets = environmentSecrets({ MAILCHIMP_API_KEY: API_KEY });
+    this.service = createRunService({
+      profiles: this.runStore,
+      state: stores.state,
+      catalog: new StaticCatalog(CATALOG),
+      connections: new StaticConnectionSource([connectionTo(sandbox.baseUrl, goals)]),
+      connectors: [createMailchimpConnector({ allowedBaseUrls: [sandbox.baseUrl] })],
+      secrets,
+      clock,
+      logger: createLogger({ level: 'info', secrets: () => secrets.values(), write: (line) => evidence.add('log line', line) }),
+    });
+  }
+
+  run(options: { full?: boolean; force?: boolean } = {}): Promise<RunReport> {
+    return this.kept(this.service.runNow(CONNECTION_ID, options));
+  }
+
+  dryRun(): Promise<RunReport> {
+    return this.kept(this.service.test(CONNECTION_ID));
+  }
+
+  /** Every report is evidence for the secrets check. */
+  private async kept(run: Promise<RunReport>): Promise<RunReport> {
+    const report = await run;
+    this.evidence.add('report', report);
+    return report;
+  }
+
+  members(): DumpedMember[] {
+    return this.sandbox.admin.dump().lists.find((list) => list.id === LIST_ID)!.members;
+  }
+
+  async profiles(ids: string[]): Promise<Profile[]> {
+    return this.stores.profiles.findById(ids);
+  }
+
+  /** What a person or a marketer does in Mailchimp, over the API. */
+  async mailchimp(method: string, path: string, body?: object): Promise<void> {
+    const response = await fetch(`${this.sandbox.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Basic ${Buffer.from(`marketer:${API_KEY}`).toString('base64')}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
+  }
+
+  memberPath(email: string): string {
+    return `/lists/${LIST_ID}/members/${subscriberHash(email)}`;
+  }
+
+  /** Everything the connection keeps between runs, read through the StateStore port. */
+  async state(): Promise<unknown> {
+    const { state } = this.stores;
+    const sent = [];
+    for await (const records of state.streamSent(CONNECTION_ID, EXPORT_GOAL, LIST_ID, 500)) sent.push(...records);
+    return {
+      watermarks: [await state.getWatermark(CONNECTION_ID, EXPORT_GOAL), await state.getWatermark(CONNECTION_ID, IMPORT_GOAL)],
+      checkpoint: await state.getCheckpoint(CONNECTION_ID, IMPORT_GOAL),
+      sent,
+      runs: await state.listRuns({ connectionId: CONNECTION_ID }),
+      exchanged: [await state.countExchanged(CONNECTION_ID, 'imported'), await state.countExchanged(CONNECTION_ID, 'exported')],
+    };
+  }
+}
