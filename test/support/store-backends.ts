@@ -55,6 +55,12 @@ export type PostgresTestStores = PostgresStores & { jobs: JobStore };
 
 const uniqueName = (name: string) => `${name.replaceAll('-', '_')}_${randomUUID().slice(0, 8)}`;
 
+/** `close` that closes on the first call only: stores are closed by their user, and again by their database's `close`. */
+function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= close());
+}
+
 /** Closes what a database opened, whatever fails. */
 async function closeAll(closers: (() => Promise<void>)[]): Promise<void> {
   const results = await Promise.allSettled(closers.splice(0).map((close) => close()));
@@ -62,7 +68,8 @@ async function closeAll(closers: (() => Promise<void>)[]): Promise<void> {
   if (failed) throw failed.reason;
 }
 
-export function mongoBackend(serverName = 'cdp-test'): StoreBackend<MongoTestStores> {
+/** MongoDB at MONGODB_URI or an embedded server of its own, or on `given`, a server already running (left running). */
+export function mongoBackend(serverName = 'cdp-test', given?: EmbeddedMongo): StoreBackend<MongoTestStores> {
   let server: EmbeddedMongo | undefined;
   const running = () => {
     if (!server) throw new Error('the MongoDB backend is not started: start it in beforeAll');
@@ -70,7 +77,7 @@ export function mongoBackend(serverName = 'cdp-test'): StoreBackend<MongoTestSto
   };
   return {
     name: 'MongoDB',
-    start: async () => void (server = await mongoFromEnvironment(serverName)),
+    start: async () => void (server = given ?? (await mongoFromEnvironment(serverName))),
     async database(base) {
       const name = uniqueName(base);
       const closers: (() => Promise<void>)[] = [];
@@ -86,8 +93,9 @@ export function mongoBackend(serverName = 'cdp-test'): StoreBackend<MongoTestSto
         name,
         async open(options = {}) {
           const stores = await openMongoStores(running().uri, { database: name, uniqueIdentifiers: options.uniqueIdentifiers ?? ['email'], clock: options.clock });
-          closers.push(() => stores.close());
-          return { ...stores, jobs: mongoJobs(stores.db) };
+          const close = once(() => stores.close());
+          closers.push(close);
+          return { ...stores, jobs: mongoJobs(stores.db), close };
         },
         storedJobs: async () => (await (await jobs()).find({}).toArray()).map((job) => ({ connectionId: job.data.connectionId as string, nextRunAt: job.nextRunAt as Date | null })),
         redeliver: async (slot) => void (await (await jobs()).updateOne({}, { $set: { nextRunAt: slot, 'data.slot': slot, lockedAt: null } })),
@@ -95,12 +103,13 @@ export function mongoBackend(serverName = 'cdp-test'): StoreBackend<MongoTestSto
       };
     },
     async stop() {
-      await server?.stop();
+      if (!given) await server?.stop();
       server = undefined;
     },
   };
 }
 
+/** PostgreSQL at DATABASE_URL, or an embedded server of its own. */
 export function postgresBackend(): StoreBackend<PostgresTestStores> {
   let server: EmbeddedPostgres | undefined;
   let admin: pg.Pool | undefined;
@@ -137,8 +146,9 @@ export function postgresBackend(): StoreBackend<PostgresTestStores> {
         name,
         async open(options = {}) {
           const stores = await openPostgresStores(urlOf(name), { uniqueIdentifiers: options.uniqueIdentifiers ?? ['email'], clock: options.clock });
-          closers.push(() => stores.close());
-          return { ...stores, jobs: postgresJobs(stores.pool) };
+          const close = once(() => stores.close());
+          closers.push(close);
+          return { ...stores, jobs: postgresJobs(stores.pool), close };
         },
         async storedJobs() {
           const { rows: jobs } = await query<{ data: { connectionId: string }; next_run_at: Date | null }>(`SELECT data, next_run_at FROM ${JOBS_TABLE}`);

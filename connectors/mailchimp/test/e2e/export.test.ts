@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { periodKey, type Connector, type ExportGoal, type MemberPayload, type Profile } from '@cdp/sdk';
 import { createMailchimpConnector } from '../../src/index.js';
-import { API_KEY, audienceReport, newsletterExport, profile, Worlds, type World, type WorldOptions } from './world.js';
+import { API_KEY, audienceReport, newsletterExport, profile, Worlds, type World, type WorldStores, type WorldOptions } from './world.js';
 
-// Export goals end to end: run service → engine → MongoDB store over the wire → official client → sandbox.
+// Export goals end to end: run service → engine → store over the wire (MongoDB here, PostgreSQL in
+// export.postgres.test.ts) → official client → sandbox.
 
 const LIST = { id: 'news1', name: 'Newsletter', merge_fields: [
   { tag: 'FNAME', name: 'First name', type: 'text' as const },
@@ -21,7 +22,7 @@ const LIST = { id: 'news1', name: 'Newsletter', merge_fields: [
 
 const exportGoal = newsletterExport;
 
-const worlds = new Worlds('export-e2e');
+const worlds = Worlds.onFileBackend('export-e2e');
 
 type SeedStatus = 'subscribed' | 'unsubscribed' | 'cleaned' | 'pending';
 
@@ -29,7 +30,7 @@ async function start(
   profiles: Profile[],
   goal: ExportGoal,
   options: { members?: { email_address: string; status: SeedStatus }[]; connector?: Connector; onResponse?: WorldOptions['onResponse'] } = {},
-): Promise<World> {
+): Promise<World<WorldStores>> {
   return worlds.start({
     lists: [{ ...LIST, members: options.members }],
     profiles,

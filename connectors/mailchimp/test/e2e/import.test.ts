@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import type { SeedMember } from '@cdp/mailchimp-sandbox';
 import { subscriberHash, type ImportGoal, type Profile, type ProfilePatch, type ProfileStore } from '@cdp/sdk';
-import { API_KEY, audienceReport, newsletterExport, profile, Worlds, type World } from './world.js';
+import { API_KEY, audienceReport, newsletterExport, profile, Worlds, type World, type WorldStores } from './world.js';
 
-// Import goals end to end: sandbox → official client → engine → MongoDB store over the wire.
+// Import goals end to end: sandbox → official client → engine → store over the wire (MongoDB here, PostgreSQL in
+// import.postgres.test.ts).
 
 function importGoal(overrides: Partial<ImportGoal> = {}): ImportGoal {
   return {
@@ -24,9 +25,9 @@ function member(email: string, overrides: Partial<SeedMember> = {}): SeedMember 
 
 const NUMBER_FIELD = [{ tag: 'FNAME', name: 'First name', type: 'text' as const }, { tag: 'POINTS', name: 'Points', type: 'number' as const }];
 
-const worlds = new Worlds('import-e2e');
+const worlds = Worlds.onFileBackend('import-e2e');
 
-async function start(lists: { id: string; members: SeedMember[] }[], goal: ImportGoal, profiles: Profile[] = []): Promise<World> {
+async function start(lists: { id: string; members: SeedMember[] }[], goal: ImportGoal, profiles: Profile[] = []): Promise<World<WorldStores>> {
   return worlds.start({
     lists: lists.map((list) => ({ ...list, name: `Audience ${list.id}`, merge_fields: NUMBER_FIELD })),
     profiles,
@@ -34,12 +35,12 @@ async function start(lists: { id: string; members: SeedMember[] }[], goal: Impor
   });
 }
 
-async function profileByEmail(w: World, email: string): Promise<Profile | undefined> {
+async function profileByEmail(w: World<WorldStores>, email: string): Promise<Profile | undefined> {
   return (await w.stores.profiles.findByIdentifier('email', [email]))[0];
 }
 
 /** Changes a member the way a person editing in Mailchimp would: over the API. */
-async function patchMember(w: World, listId: string, email: string, body: object): Promise<void> {
+async function patchMember(w: World<WorldStores>, listId: string, email: string, body: object): Promise<void> {
   const response = await fetch(`${w.sandbox.baseUrl}/lists/${listId}/members/${subscriberHash(email)}`, {
     method: 'PATCH',
     headers: { authorization: `Basic ${Buffer.from(`any:${API_KEY}`).toString('base64')}`, 'content-type': 'application/json' },
@@ -282,7 +283,7 @@ describe('import goal: incremental runs', () => {
 
 describe('import goal: a sum across months of runs', () => {
   /** Adds a tag the way a marketer would, over the API. */
-  async function tagMember(w: World, listId: string, email: string, tag: string): Promise<void> {
+  async function tagMember(w: World<WorldStores>, listId: string, email: string, tag: string): Promise<void> {
     const response = await fetch(`${w.sandbox.baseUrl}/lists/${listId}/members/${subscriberHash(email)}/tags`, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`any:${API_KEY}`).toString('base64')}`, 'content-type': 'application/json' },

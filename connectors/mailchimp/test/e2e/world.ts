@@ -1,8 +1,9 @@
 import { startSandbox, type DumpedMember, type FaultConfig, type Sandbox, type SandboxOptions, type SeedList } from '@cdp/mailchimp-sandbox';
 import { createRunService, environmentSecrets, StaticConnectionSource, type RunService } from '@cdp/runtime';
 import { afterAll, afterEach, beforeAll } from '@jest/globals';
-import { StaticCatalog, type CatalogData, type Clock, type Connection, type Connector, type ExportGoal, type Profile, type ProfileStore, type RunOptions, type RunReport } from '@cdp/sdk';
-import { mongoFromEnvironment, openMongoStores, type EmbeddedMongo, type MongoStores } from '@cdp/store-mongodb';
+import { StaticCatalog, type CatalogData, type Clock, type Connection, type Connector, type ExportGoal, type Profile, type ProfileStore, type RunOptions, type RunReport, type StateStore } from '@cdp/sdk';
+import { openMongoStores, type EmbeddedMongo, type MongoStores } from '@cdp/store-mongodb';
+import { mongoBackend, postgresBackend, type MongoTestStores, type StoreBackend, type TestDatabase, type TestStores } from '../../../../test/support/store-backends.js';
 import { createMailchimpConnector } from '../../src/index.js';
 
 /** The API key the sandbox accepts in these tests; it must never appear in any output. */
@@ -61,11 +62,18 @@ export interface WorldOptions {
   onResponse?: SandboxOptions['onResponse'];
 }
 
+/** The stores a world runs on: MongoDB's or PostgreSQL's, over the wire. */
+export interface WorldStores {
+  profiles: ProfileStore;
+  state: StateStore;
+  close(): Promise<void>;
+}
+
 /**
- * One real stack per test: the Mailchimp sandbox on loopback, the MongoDB stores over the wire, the Mailchimp
- * connector over the official client, and the run service of the composition root.
+ * One real stack per test: the Mailchimp sandbox on loopback, the stores over the wire, the Mailchimp connector
+ * over the official client, and the run service of the composition root.
  */
-export class World {
+export class World<S extends WorldStores = MongoStores> {
   readonly service: RunService;
   readonly connections: StaticConnectionSource;
   /** Every line the run service logged, for secret checks. */
@@ -73,16 +81,22 @@ export class World {
 
   private constructor(
     readonly sandbox: Sandbox,
-    readonly stores: MongoStores,
-    private readonly options: WorldOptions,
+    readonly stores: S,
+    private readonly options: Omit<WorldOptions, 'database'>,
   ) {
     this.connections = new StaticConnectionSource([connectionConfig(sandbox, options.goals)]);
     this.service = this.serviceOver(stores.profiles);
   }
 
-  static async start(mongo: EmbeddedMongo, options: WorldOptions): Promise<World> {
+  /** A world on the MongoDB server `mongo`, in the database the options name. */
+  static start(mongo: EmbeddedMongo, options: WorldOptions): Promise<World> {
+    return World.over(options, () => openMongoStores(mongo.uri, { database: options.database, uniqueIdentifiers: ['email'], clock: options.clock }));
+  }
+
+  /** A world on the stores `open` connects to, holding the options' profiles. */
+  static async over<S extends WorldStores>(options: Omit<WorldOptions, 'database'>, open: () => Promise<S>): Promise<World<S>> {
     const sandbox = await startSandbox({ seed: { apiKeys: [API_KEY], lists: options.lists }, faults: options.faults, onResponse: options.onResponse });
-    const stores = await openMongoStores(mongo.uri, { database: options.database, uniqueIdentifiers: ['email'], clock: options.clock });
+    const stores = await open();
     if (options.profiles?.length) await stores.profiles.upsertProfiles(options.profiles);
     return new World(sandbox, stores, options);
   }
@@ -161,33 +175,66 @@ export function newsletterExport(overrides: Partial<ExportGoal> = {}): ExportGoa
   };
 }
 
-/**
- * The worlds of one test file: one embedded MongoDB for the file, a database of its own per world, and the
- * world of the running test closed after it. Create it at the top of the file (it registers jest hooks).
- */
-export class Worlds {
-  /** The world of the running test, if it started one. */
-  current: World | undefined;
-  private mongo: EmbeddedMongo | undefined;
-  private started = 0;
+export type StoreBackendName = StoreBackend['name'];
 
-  constructor(private readonly name: string) {
-    beforeAll(async () => {
-      this.mongo = await mongoFromEnvironment(name);
-    });
+/** The backend the worlds of this test file run on; `runWorldsOn` changes it. */
+let fileBackend: StoreBackendName = 'MongoDB';
+
+/**
+ * Runs the worlds of this test file on `backend`. Called by a file that imports another test file to run its tests
+ * again on that backend (see `export.postgres.test.ts`), before that import; jest loads each test file's modules
+ * apart, so the choice stays within the file.
+ */
+export function runWorldsOn(backend: StoreBackendName): void {
+  fileBackend = backend;
+}
+
+/**
+ * The worlds of one test file: one server for the file, a database of its own per world, and the world of the
+ * running test closed after it. Create it at the top of the file (it registers jest hooks): `new Worlds(name)` for
+ * worlds on MongoDB, `Worlds.onFileBackend(name)` for worlds on the backend the file runs on (`runWorldsOn`).
+ */
+export class Worlds<S extends TestStores = MongoTestStores> {
+  /** The world of the running test, if it started one. */
+  current: World<S> | undefined;
+  /** The databases of the running test's worlds. */
+  private databases: TestDatabase<S>[] = [];
+  /** The backend of a world on a server the test gave (`start(options, mongo)`), stopped after that test. */
+  private own: StoreBackend<S> | undefined;
+
+  constructor(
+    private readonly name: string,
+    private readonly backend: StoreBackend<S> = mongoBackend(name) as unknown as StoreBackend<S>,
+  ) {
+    beforeAll(() => this.backend.start());
     afterEach(async () => {
-      await this.current?.close();
-      this.current = undefined;
+      try {
+        await this.current?.close();
+        for (const database of this.databases.splice(0)) await database.close();
+      } finally {
+        await this.own?.stop();
+        this.current = this.own = undefined;
+      }
     });
-    afterAll(async () => {
-      await this.mongo?.stop();
-    });
+    afterAll(() => this.backend.stop());
   }
 
-  /** Starts the test's world, on the file's MongoDB unless another server is given. */
-  async start(options: Omit<WorldOptions, 'database'>, mongo: EmbeddedMongo | undefined = this.mongo): Promise<World> {
-    if (!mongo) throw new Error('no MongoDB: start worlds inside tests');
-    this.current = await World.start(mongo, { ...options, database: `${this.name.replaceAll('-', '_')}_${++this.started}` });
+  /** Worlds on the backend this file runs on: MongoDB unless `runWorldsOn` chose PostgreSQL. */
+  static onFileBackend(name: string): Worlds<TestStores> {
+    return new Worlds<TestStores>(name, fileBackend === 'PostgreSQL' ? postgresBackend() : mongoBackend(name));
+  }
+
+  /** Starts the test's world, on the file's server, or on `mongo` (worlds on MongoDB only) when the test gives one. */
+  async start(options: Omit<WorldOptions, 'database'>, mongo?: EmbeddedMongo): Promise<World<S>> {
+    let backend = this.backend;
+    if (mongo) {
+      if (backend.name !== 'MongoDB') throw new Error(`a MongoDB server given to worlds on ${backend.name}`);
+      backend = this.own = mongoBackend(this.name, mongo) as unknown as StoreBackend<S>;
+      await backend.start();
+    }
+    const database = await backend.database(this.name);
+    this.databases.push(database);
+    this.current = await World.over(options, () => database.open({ clock: options.clock }));
     return this.current;
   }
 }
