@@ -2,19 +2,21 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import { startSandbox, type Sandbox } from '@cdp/mailchimp-sandbox';
 import { mongoFromEnvironment, type EmbeddedMongo } from '@cdp/store-mongodb';
+import { postgresFromEnvironment, type EmbeddedPostgres } from '@cdp/store-postgres';
 import { TestClock } from '../../packages/sdk/testing/test-clock.js';
 import { API_KEY, Evidence } from './support/evidence.js';
 import { recordFigures, scaled } from './support/figures.js';
 import { ModelFigures, ModelSequence } from './support/model-sequence.js';
 import { setupArb, stepsArb } from './support/model-steps.js';
-import { goalsFor, memoryStores, mongoStores, SystemUnderTest, type Stores } from './support/system-under-test.js';
+import { goalsFor, memoryStores, mongoStores, postgresStores, SystemUnderTest, type Stores } from './support/system-under-test.js';
 
 // Model-based test of one connection over many runs: random sequences of CDP changes, Mailchimp changes and
 // runs (normal, --full, dry, killed, forced), each step checked against a reference model (support/model.ts).
 // Replay a failure with the MODEL_SEED and MODEL_PATH it prints.
 
 const SEQUENCES = scaled(1000, 500);
-const MONGO_SEQUENCES = scaled(100, 50);
+/** Sequences over each database, the first of the same ones. */
+const DATABASE_SEQUENCES = scaled(100, 50);
 const MAX_STEPS = scaled(60, 30);
 const SEED = process.env.MODEL_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.MODEL_SEED);
 const PATH = process.env.MODEL_PATH;
@@ -100,8 +102,23 @@ describe('a connection over many runs, against a reference model', () => {
       await mongo.stop();
     });
 
-    it(`holds on the first ${MONGO_SEQUENCES} of the same sequences over the MongoDB stores, a fresh database each`, async () => {
-      await holds(MONGO_SEQUENCES, { name: 'MongoDB stores', figuresFile: 'model-mongodb', open: (sequence) => mongoStores(mongo.uri, `model_${sequence}`, clock) });
+    it(`holds on the first ${DATABASE_SEQUENCES} of the same sequences over the MongoDB stores, a fresh database each`, async () => {
+      await holds(DATABASE_SEQUENCES, { name: 'MongoDB stores', figuresFile: 'model-mongodb', open: (sequence) => mongoStores(mongo.uri, `model_${sequence}`, clock) });
+    }, 1_800_000);
+  });
+
+  describe('over PostgreSQL', () => {
+    let postgres: EmbeddedPostgres;
+    beforeAll(async () => {
+      postgres = await postgresFromEnvironment();
+    });
+    afterAll(async () => {
+      await postgres.stop();
+    });
+
+    it(`holds on the first ${DATABASE_SEQUENCES} of the same sequences over the PostgreSQL stores, a fresh database each`, async () => {
+      const database = (sequence: number) => `model_${process.pid}_${sequence}`;
+      await holds(DATABASE_SEQUENCES, { name: 'PostgreSQL stores', figuresFile: 'model-postgres', open: (sequence) => postgresStores(postgres.url, database(sequence), clock) });
     }, 1_800_000);
   });
 

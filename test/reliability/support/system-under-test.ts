@@ -19,6 +19,7 @@ import {
   type StateStore,
 } from '@cdp/sdk';
 import { openMongoStores } from '@cdp/store-mongodb';
+import { createPool, openPostgresStores } from '@cdp/store-postgres';
 import { createMailchimpConnector } from '@cdp/connector-mailchimp';
 import { CATALOG } from '../../../connectors/mailchimp/test/e2e/world.js';
 import { API_KEY, type Evidence } from './evidence.js';
@@ -131,6 +132,25 @@ export async function mongoStores(uri: string, database: string, clock: Clock): 
     state: stores.state,
     deleteProfile: async (id) => void (await stores.db.collection('profiles').deleteOne({ _id: id as never })),
     close: () => stores.close(),
+  };
+}
+
+/** PostgreSQL stores in a database of their own, created on the server and dropped on close. */
+export async function postgresStores(serverUrl: string, database: string, clock: Clock): Promise<Stores> {
+  const admin = createPool({ connectionString: serverUrl, max: 1 });
+  await admin.query(`CREATE DATABASE "${database}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  const stores = await openPostgresStores(url.toString(), { uniqueIdentifiers: ['email'], clock });
+  return {
+    profiles: stores.profiles,
+    state: stores.state,
+    deleteProfile: async (id) => void (await stores.pool.query('DELETE FROM profiles WHERE id = $1', [id])),
+    close: async () => {
+      await stores.close();
+      await admin.query(`DROP DATABASE "${database}" WITH (FORCE)`);
+      await admin.end();
+    },
   };
 }
 
