@@ -1,14 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createMailchimpConnector } from '@cdp/connector-mailchimp';
 import { startSandbox, type Sandbox } from '@cdp/mailchimp-sandbox';
 import { createRunService, environmentSecrets, StaticConnectionSource, type RunService } from '@cdp/runtime';
 import { AlreadyRunningError, StaticCatalog, type Connection, type Logger, type LogLevel, type Profile } from '@cdp/sdk';
-import { openMongoStores, startEmbeddedMongo, type EmbeddedMongo, type MongoStores } from '@cdp/store-mongodb';
-import { JOBS_COLLECTION, mongoJobs, SchedulerWorker } from '@cdp/scheduler';
+import { SchedulerWorker } from '@cdp/scheduler';
+import { storeBackends, type TestDatabase, type TestStores } from '../../../test/support/store-backends.js';
 import { scheduleWithSlotAt, secondsAhead, sleep, waitFor } from './support/slots.js';
 
-// Scheduled runs for real: Agenda on MongoDB triggers the run service, which exports profiles from the MongoDB
-// store through the Mailchimp connector to the sandbox. Two workers share one database, as two processes would.
+// Scheduled runs for real: Agenda on MongoDB or PostgreSQL triggers the run service, which exports profiles from the
+// stores on the same database through the Mailchimp connector to the sandbox. Two workers share one database, as
+// two processes would.
 
 const API_KEY = '1234567890abcdef1234567890abcdef-us3';
 const connector = createMailchimpConnector({ retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 20 }, allowAnyBaseUrl: true });
@@ -24,34 +25,14 @@ const profiles: Profile[] = Array.from({ length: 20 }, (_, i) => ({
 }));
 
 interface Worker {
-  stores: MongoStores;
+  stores: TestStores;
   connections: StaticConnectionSource;
   service: RunService;
   scheduler: SchedulerWorker;
   logs: { level: LogLevel; message: string; fields?: Record<string, unknown> }[];
 }
 
-let mongo: EmbeddedMongo;
-let sandbox: Sandbox;
-let workers: Worker[] = [];
-let databases = 0;
-
-beforeAll(async () => {
-  mongo = await startEmbeddedMongo('scheduled-runs');
-});
-afterEach(async () => {
-  for (const worker of workers) {
-    await worker.scheduler.stop();
-    await worker.stores.close();
-  }
-  workers = [];
-  await sandbox?.close();
-});
-afterAll(async () => {
-  await mongo.stop();
-});
-
-function scheduledConnection(slot: Date): Connection {
+function scheduledConnection(slot: Date, sandbox: Sandbox): Connection {
   return {
     id: 'readers',
     name: 'Readers',
@@ -64,43 +45,60 @@ function scheduledConnection(slot: Date): Connection {
   };
 }
 
-/** One worker process: its own client, stores, run service and scheduler on the shared database. */
-async function startWorker(database: string, connection: Connection): Promise<Worker> {
-  const stores = await openMongoStores(mongo.uri, { database, uniqueIdentifiers: ['email'] });
-  const connections = new StaticConnectionSource([connection]);
-  const logs: Worker['logs'] = [];
-  const logger: Logger = { log: (level, message, fields) => void logs.push({ level, message, fields }) };
-  const service = createRunService({
-    profiles: stores.profiles,
-    state: stores.state,
-    catalog: new StaticCatalog({ segments: ['readers'], properties: [{ name: 'email', uniqueIdentifier: true }], objectives: ['newsletter'] }),
-    connections,
-    connectors: [connector],
-    secrets: environmentSecrets({ MAILCHIMP_API_KEY: API_KEY }),
-    logger,
-  });
-  const scheduler = new SchedulerWorker({
-    jobs: mongoJobs(stores.db),
-    connections: () => service.validConnections(),
-    state: stores.state,
-    run: (connectionId, trigger) => service.runNow(connectionId, { trigger }),
-    lockLifetimeMs: 1_000,
-    pollMs: 200,
-    refreshMs: 60_000,
-    logger,
-  });
-  const worker = { stores, connections, service, scheduler, logs };
-  workers.push(worker);
-  return worker;
-}
+describe.each(storeBackends('scheduled-runs'))('scheduled runs end to end: $name', (backend) => {
+  let sandbox: Sandbox | undefined;
+  let db: TestDatabase;
+  let workers: Worker[] = [];
 
-describe('scheduled runs end to end', () => {
+  beforeAll(() => backend.start());
+  beforeEach(async () => {
+    db = await backend.database('scheduled');
+  });
+  // Workers first, then their connections and the sandbox; the server stops after the last test.
+  afterEach(async () => {
+    for (const worker of workers) await worker.scheduler.stop();
+    workers = [];
+    await db.close();
+    await sandbox?.close();
+    sandbox = undefined;
+  });
+  afterAll(() => backend.stop());
+
+  /** One worker process: its own client, stores, run service and scheduler on the shared database. */
+  async function startWorker(connection: Connection): Promise<Worker> {
+    const stores = await db.open();
+    const connections = new StaticConnectionSource([connection]);
+    const logs: Worker['logs'] = [];
+    const logger: Logger = { log: (level, message, fields) => void logs.push({ level, message, fields }) };
+    const service = createRunService({
+      profiles: stores.profiles,
+      state: stores.state,
+      catalog: new StaticCatalog({ segments: ['readers'], properties: [{ name: 'email', uniqueIdentifier: true }], objectives: ['newsletter'] }),
+      connections,
+      connectors: [connector],
+      secrets: environmentSecrets({ MAILCHIMP_API_KEY: API_KEY }),
+      logger,
+    });
+    const scheduler = new SchedulerWorker({
+      jobs: stores.jobs,
+      connections: () => service.validConnections(),
+      state: stores.state,
+      run: (connectionId, trigger) => service.runNow(connectionId, { trigger }),
+      lockLifetimeMs: 1_000,
+      pollMs: 200,
+      refreshMs: 60_000,
+      logger,
+    });
+    const worker = { stores, connections, service, scheduler, logs };
+    workers.push(worker);
+    return worker;
+  }
+
   it('two workers run a scheduled connection once, at its time, through the real run service', async () => {
     sandbox = await startSandbox({ seed: { apiKeys: [API_KEY], lists: [{ id: 'L1', name: 'Readers' }] } });
-    const database = `scheduled_${++databases}`;
     const slot = secondsAhead(3_000);
-    const connection = scheduledConnection(slot);
-    const [a, b] = [await startWorker(database, connection), await startWorker(database, connection)];
+    const connection = scheduledConnection(slot, sandbox);
+    const [a, b] = [await startWorker(connection), await startWorker(connection)];
     await a.stores.profiles.upsertProfiles(profiles);
     await Promise.all([a.scheduler.start(), b.scheduler.start()]);
 
@@ -117,10 +115,9 @@ describe('scheduled runs end to end', () => {
   it('refuses Run now while a scheduled run is in progress', async () => {
     // Every API answer takes 400 ms, so the scheduled run lasts long enough to be caught.
     sandbox = await startSandbox({ seed: { apiKeys: [API_KEY], lists: [{ id: 'L1', name: 'Readers' }] }, faults: { latencyMs: 400 } });
-    const database = `scheduled_${++databases}`;
-    const connection = scheduledConnection(secondsAhead(3_000));
-    const worker = await startWorker(database, connection);
-    const manual = await startWorker(database, connection);
+    const connection = scheduledConnection(secondsAhead(3_000), sandbox);
+    const worker = await startWorker(connection);
+    const manual = await startWorker(connection);
     await worker.stores.profiles.upsertProfiles(profiles);
     await worker.scheduler.start();
 
@@ -132,9 +129,9 @@ describe('scheduled runs end to end', () => {
 
   it('stops scheduling a connection whose config no longer validates, says why once per change, and records it in the history', async () => {
     sandbox = await startSandbox({ seed: { apiKeys: [API_KEY], lists: [{ id: 'L1', name: 'Readers' }] } });
-    const connection = scheduledConnection(secondsAhead(20 * 60_000));
-    const worker = await startWorker(`scheduled_${++databases}`, connection);
-    const scheduledIds = async () => (await worker.stores.db.collection(JOBS_COLLECTION).find().toArray()).map((job) => job.data.connectionId);
+    const connection = scheduledConnection(secondsAhead(20 * 60_000), sandbox);
+    const worker = await startWorker(connection);
+    const scheduledIds = async () => (await db.storedJobs()).map((job) => job.connectionId);
     const refusalsLogged = () => worker.logs.filter((entry) => entry.message.startsWith('connection refused'));
     await worker.scheduler.start();
     expect(await scheduledIds()).toEqual(['readers']);
