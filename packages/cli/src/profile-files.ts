@@ -18,7 +18,7 @@ export function formatOf(path: string): ProfileFileFormat | undefined {
  * empty cell leaves the property out). A row whose field count differs from the header's is refused.
  */
 export async function* csvProfileRecords(path: string): AsyncGenerator<ProfileFileRecord> {
-  // `info` gives each record's line, so a refusal names the line a spreadsheet shows.
+  // `info.lines` is the line a record ends on, so a refusal names its line in the file.
   const rows = createReadStream(path).pipe(parse({ bom: true, trim: true, relax_column_count: true, skip_empty_lines: true, info: true }));
   let header: string[] | undefined;
   for await (const { record, info } of rows as AsyncIterable<{ record: string[]; info: { lines: number } }>) {

@@ -13,8 +13,13 @@ export async function readTextFile(path: string, what: string): Promise<string> 
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (code ?? 'unreadable');
-    throw new CliError(`Cannot read the ${what} ${path}: ${reason}`, ExitCode.badInput);
+    throw cannotRead(path, what, error);
   }
+}
+
+/** A file that cannot be read is bad input, named with the reason in plain words. */
+export function cannotRead(path: string, what: string, error: unknown): CliError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (code ?? 'unreadable');
+  return new CliError(`Cannot read the ${what} ${path}: ${reason}`, ExitCode.badInput);
 }

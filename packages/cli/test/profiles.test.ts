@@ -57,11 +57,12 @@ describe('cdp profiles load', () => {
     expect(di.properties).toEqual({ email: ['di@example.com'], city: ['Oslo'] });
   });
 
-  it('refuses a CSV without an id column, and a file whose format it cannot tell, loading nothing (exit 2)', async () => {
+  it('refuses a CSV without an id column, a file whose format it cannot tell and a missing file, loading nothing (exit 2)', async () => {
     const file = join(folder, 'no-id.csv');
     await writeFile(file, 'email\nx@example.com\n');
     expect(await load([file])).toMatchObject({ code: 2, stderr: expect.stringContaining('the header row needs an "id" column') });
     expect(await load([join(folder, 'people.txt')])).toMatchObject({ code: 2, stderr: expect.stringContaining('--format ndjson or --format csv') });
+    expect(await load([join(folder, 'missing.csv')])).toMatchObject({ code: 2, stderr: expect.stringContaining(`Cannot read the profile file ${folder}/missing.csv: no such file`) });
     expect(await stores.profiles.count()).toBe(302);
   });
 });

@@ -1,9 +1,11 @@
+import { access, constants } from 'node:fs/promises';
 import { loadProfiles, loadProfilesFromNdjson, type ProfileLoadResult } from '@cdp/store-mongodb';
 import { Option, type Command } from 'commander';
 import { readCatalogFile, uniqueIdentifiers } from '../catalog-file.js';
 import { action, type CommandHost } from '../command-kit.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
+import { cannotRead } from '../read-json.js';
 import { csvProfileRecords, formatOf, type ProfileFileFormat } from '../profile-files.js';
 import { openStores } from '../stores.js';
 import { formatCount } from '../table.js';
@@ -27,6 +29,10 @@ export function registerProfiles(program: Command, host: CommandHost): void {
       action<LoadFlags, [string]>(host, async ({ ctx, globals, options }, file) => {
         const format = options.format ?? formatOf(file);
         if (!format) throw new CliError(`${file}: say --format ndjson or --format csv (the extension does not tell)`, ExitCode.badInput);
+        // Checked first: a missing file must not cost a database connection, nor end as an error mid-stream.
+        await access(file, constants.R_OK).catch((error: unknown) => {
+          throw cannotRead(file, 'profile file', error);
+        });
         const { data } = await readCatalogFile(globals.catalog);
         const stores = await openStores(ctx.env, uniqueIdentifiers(data));
         const progress = progressLine(ctx.output, file);
