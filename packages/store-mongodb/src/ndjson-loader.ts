@@ -24,7 +24,7 @@ export interface ProfileLoadOptions {
 }
 
 /**
- * One record of a profile file: where it starts, and how to read it as a profile (throwing `ProfileLineError`
+ * One record of a profile file: its line number, and how to read it as a profile (throwing `ProfileLineError`
  * when it is not one, which refuses that line alone).
  */
 export interface ProfileFileRecord {
