@@ -15,6 +15,28 @@ export type Times = string[];
  * @maxItems 100
  */
 export type Objectives = string[];
+/**
+ * A filter on one column: `eq`, `ne`, `lt`, `lte`, `gt`, `gte`, `contains` (text: substring; array: element), `notContains`, `startsWith` with a value; `in`, `notIn` with a list; `isNull`, `isNotNull` without.
+ */
+export type SqlRule =
+  | {
+      column: string;
+      op: "eq" | "ne" | "lt" | "lte" | "gt" | "gte" | "contains" | "notContains" | "startsWith";
+      value: string | number | boolean;
+    }
+  | {
+      column: string;
+      op: "in" | "notIn";
+      /**
+       * @minItems 1
+       * @maxItems 1000
+       */
+      value: (string | number | boolean)[];
+    }
+  | {
+      column: string;
+      op: "isNull" | "isNotNull";
+    };
 export type ExportMapping = PropertySource | SegmentsSource | TextSource | ProfileFieldSource;
 /**
  * Segments to export, each optionally renamed; omitted means all the profile's segments.
@@ -75,6 +97,12 @@ export interface Connection {
   auth: {
     [k: string]: unknown | undefined;
   };
+  /**
+   * SQL databases that export goals may read profiles from (a goal's `source`), by name.
+   */
+  databases?: {
+    [k: string]: SqlDatabase | undefined;
+  };
   schedule?: Schedule;
   /**
    * @maxItems 10
@@ -85,6 +113,19 @@ export interface Connection {
    * @maxItems 50
    */
   goals: (ImportGoal | ExportGoal)[];
+}
+export interface SqlDatabase {
+  /**
+   * The database's kind.
+   */
+  engine?: "postgresql";
+  url: SecretRef;
+}
+/**
+ * The connection URL (postgres://user:password@host:port/database), as a secret reference.
+ */
+export interface SecretRef {
+  env: string;
 }
 /**
  * N runs a day, evenly spaced from a start time.
@@ -161,12 +202,12 @@ export interface NotificationTarget {
    * failure: only runs that did not succeed; always: every run.
    */
   on?: "failure" | "always";
-  signingSecret?: SecretRef;
+  signingSecret?: SecretRef1;
 }
 /**
  * Signs the body with HMAC-SHA256 in the X-CDP-Signature header.
  */
-export interface SecretRef {
+export interface SecretRef1 {
   env: string;
 }
 /**
@@ -251,6 +292,7 @@ export interface ExportGoal {
   name?: string;
   enabled?: boolean;
   segment: string;
+  source?: SqlSource;
   /**
    * Only profiles at this stage of this lifecycle.
    */
@@ -312,6 +354,79 @@ export interface ExportGoal {
    * Members per batch call (Mailchimp allows 500).
    */
   batchSize?: number;
+}
+/**
+ * Read the profiles from a SQL table or query of one of the connection's databases instead of the CDP's profile store (the default).
+ */
+export interface SqlSource {
+  /**
+   * A short identifier: lowercase letters, digits, '-' and '_'.
+   */
+  database: string;
+  /**
+   * The table's schema (PostgreSQL: search_path by default, usually public).
+   */
+  schema?: string;
+  /**
+   * The table (or view) whose rows are the profiles.
+   */
+  table?: string;
+  /**
+   * A query whose rows are the profiles, run as a subquery in a read-only transaction; the columns below name its output columns.
+   */
+  query?: string;
+  /**
+   * Which columns hold what.
+   */
+  columns: {
+    /**
+     * A unique, stable row id (text, integer or uuid): the profile id.
+     */
+    id: string;
+    /**
+     * The email address (text), sent as the member's email and held as the goal's identifier property.
+     */
+    email: string;
+    /**
+     * When the row last changed (timestamp with or without time zone, read as UTC, or date): runs then read only the rows changed since the last run (less the overlap). Without it, every run reads every row and sends only what changed.
+     */
+    updatedAt?: string;
+    /**
+     * Segment membership: a boolean column (true: in the goal's segment), or a text or text-array column holding segment names (in the goal's segment when it holds its name; the names are the profile's segments, for segment tags and mappings).
+     */
+    segments?: string;
+    /**
+     * Profile properties the goal's mappings may read: property name to column (text, numbers, booleans, dates, or arrays of them).
+     */
+    properties?: {
+      [k: string]: string | undefined;
+    };
+  };
+  /**
+   * Which of the connection's objectives a row consents to: a boolean column granting `objectives` when true, or a text or text-array column holding objective names (then no `objectives`).
+   */
+  consent: {
+    column: string;
+    /**
+     * @minItems 1
+     * @maxItems 50
+     */
+    objectives?: string[];
+  };
+  /**
+   * Only rows for which every rule holds are in the goal's segment.
+   *
+   * @maxItems 50
+   */
+  rules?: SqlRule[];
+  /**
+   * A delta run reads the rows changed since the last run less this much, for rows committed late and clocks that differ; rows read twice whose member payload did not change are not sent again.
+   */
+  overlapSeconds?: number;
+  /**
+   * Statement timeout of every query the source runs.
+   */
+  timeoutSeconds?: number;
 }
 export interface PropertySource {
   source: "property";

@@ -5,9 +5,9 @@ export function pointerTo(base: string, ...segments: (string | number)[]): strin
   return base + segments.map((segment) => `/${String(segment).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 }
 
-/** Credentials and signing secrets are never quoted back, even when they are misplaced. */
+/** Credentials, signing secrets and database URLs are never quoted back, even when they are misplaced. */
 export function isSensitive(pointer: string): boolean {
-  return pointer === '/auth' || pointer.startsWith('/auth/') || /secret|token|password|apikey/i.test(pointer);
+  return pointer === '/auth' || pointer.startsWith('/auth/') || /secret|token|password|apikey/i.test(pointer) || /^\/databases\/[^/]+\/url(\/|$)/.test(pointer);
 }
 
 const MAX_QUOTE = 60;

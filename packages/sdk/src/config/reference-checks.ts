@@ -2,6 +2,7 @@ import type { ConfigProblem } from '../errors.js';
 import type { Catalog, LifecycleDefinition, PropertyDefinition } from '../ports/catalog.js';
 import type { Connection, ExportGoal, ImportGoal } from './generated-types.js';
 import { pointerTo } from './pointers.js';
+import { hasSqlSource, sourceProblems } from './source-checks.js';
 import { didYouMean } from './suggest.js';
 
 /** What the host's catalog defines, read once per validation. */
@@ -53,6 +54,10 @@ export function referenceProblems(connection: Connection, catalog: CatalogSnapsh
   });
   connection.goals.forEach((goal, index) => {
     const at = (...segments: (string | number)[]): string => pointerTo('/goals', index, ...segments);
+    if (hasSqlSource(goal)) {
+      problems.push(...sourceProblems(connection, goal, at));
+      return;
+    }
     identifier(at('identifier'), goal.identifier);
     if (goal.kind === 'import') {
       if (goal.saveAudiencesTo !== undefined) property(at('saveAudiencesTo'), goal.saveAudiencesTo);
