@@ -7,6 +7,7 @@ const workspaces: Record<string, string> = {
   '@cdp/runtime': 'packages/runtime',
   '@cdp/store-mongodb': 'packages/store-mongodb',
   '@cdp/store-postgres': 'packages/store-postgres',
+  '@cdp/source-sql': 'packages/source-sql',
   '@cdp/scheduler': 'packages/scheduler',
   '@cdp/mailchimp-sandbox': 'packages/mailchimp-sandbox',
   '@cdp/connector-mailchimp': 'connectors/mailchimp',
