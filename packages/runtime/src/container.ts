@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createLogger, systemClock, type Catalog, type Clock, type Connector, type Logger, type Notifier, type ProfileStore, type StateStore } from '@cdp/sdk';
+import { sqlProfileSources, type ProfileSources } from '@cdp/source-sql';
 import { Container } from 'inversify';
 import type { ConnectionSource } from './connection-source.js';
 import { RunService } from './run-service.js';
@@ -20,6 +21,8 @@ export interface HostBindings {
   notifier?: Notifier;
   /** How the default notifier calls webhooks: bounds, and whether private addresses may be called. */
   webhooks?: WebhookOptions;
+  /** Where export goals with a `source` read their profiles; default: SQL databases (PostgreSQL). */
+  profileSources?: ProfileSources;
 }
 
 /**
@@ -36,6 +39,7 @@ export function createContainer(host: HostBindings): Container {
   container.bind(TOKENS.ConnectionSource).toConstantValue(host.connections);
   container.bind(TOKENS.Clock).toConstantValue(host.clock ?? systemClock);
   container.bind(TOKENS.Secrets).toConstantValue(secrets);
+  container.bind(TOKENS.ProfileSources).toConstantValue(host.profileSources ?? sqlProfileSources());
   container.bind(TOKENS.Logger).toConstantValue(logger);
   container.bind(TOKENS.Notifier).toConstantValue(host.notifier ?? new WebhookNotifier(secrets, logger, host.webhooks));
   for (const connector of host.connectors) container.bind(TOKENS.Connector).toConstantValue(connector);

@@ -20,6 +20,7 @@ import {
   type RunRequest,
   type StateStore,
 } from '@cdp/sdk';
+import { goalsToRun, type OpenSources, type ProfileSources } from '@cdp/source-sql';
 import { randomUUID } from 'node:crypto';
 import { inject, injectable, multiInject } from 'inversify';
 import type { ConnectionSource } from './connection-source.js';
@@ -51,6 +52,7 @@ export class RunService {
     @inject(TOKENS.ConnectionSource) private readonly connections: ConnectionSource,
     @inject(TOKENS.Secrets) private readonly secrets: SecretResolver,
     @multiInject(TOKENS.Connector) private readonly connectors: Connector[],
+    @inject(TOKENS.ProfileSources) private readonly sources: ProfileSources,
   ) {}
 
   /**
@@ -63,20 +65,27 @@ export class RunService {
     const trigger = options.trigger ?? 'manual';
     const raw = await this.rawConnection(connectionId);
     let connection: Connection;
+    let sources: OpenSources;
     try {
       connection = await this.validate(raw);
       // Every secret is read now: an unset or refused variable refuses the run before it writes anything.
       requireSecrets(connection, this.secrets);
+      // So are the goals' SQL sources: bad SQL, a missing column or a wrong type refuses the run just as early.
+      sources = await this.sources.open(connection, goalsToRun(connection, options.goalIds), (ref) => this.secrets.secret(ref));
     } catch (error) {
       // A dry run records nothing, not even its refusal.
       if (error instanceof InvalidConfigError && !options.dryRun) await recordRefusedRun(refusedConnection(connectionId, raw), this.dependencies(), trigger, error);
       throw error;
     }
-    return runConnection(connection, { ...this.dependencies(), connector: this.connector(connection) }, {
-      ...options,
-      trigger,
-      owner: `${PROCESS_OWNER}-${randomUUID().slice(0, 8)}`,
-    });
+    try {
+      return await runConnection(connection, { ...this.dependencies(), connector: this.connector(connection), profilesFor: (goal) => sources.profilesFor(goal) }, {
+        ...options,
+        trigger,
+        owner: `${PROCESS_OWNER}-${randomUUID().slice(0, 8)}`,
+      });
+    } finally {
+      await sources.close();
+    }
   }
 
   /** The dry run: what a run would do, writing nothing. */

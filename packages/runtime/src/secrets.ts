@@ -45,12 +45,13 @@ export interface SecretReference {
   ref: { env: string };
 }
 
-/** Every secret a run of the connection may read: those its auth names, and its webhooks' signing secrets. */
+/** Every secret a run of the connection may read: those its auth names, its databases' URLs, and its webhooks' signing secrets. */
 export function secretReferences(connection: Connection): SecretReference[] {
   const webhooks = (connection.notify ?? []).flatMap((target, index) =>
     target.signingSecret ? [{ pointer: `/notify/${index}/signingSecret`, ref: target.signingSecret }] : [],
   );
-  return [...referencesIn(connection.auth, '/auth'), ...webhooks];
+  const databases = Object.entries(connection.databases ?? {}).flatMap(([name, database]) => (database ? [{ pointer: `/databases/${name}/url`, ref: database.url }] : []));
+  return [...referencesIn(connection.auth, '/auth'), ...databases, ...webhooks];
 }
 
 /**

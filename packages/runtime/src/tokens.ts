@@ -1,4 +1,5 @@
 import type { Catalog, Clock, Connector, Logger, Notifier, ProfileStore, StateStore } from '@cdp/sdk';
+import type { ProfileSources } from '@cdp/source-sql';
 import type { ServiceIdentifier } from 'inversify';
 import type { ConnectionSource } from './connection-source.js';
 import type { SecretResolver } from './secrets.js';
@@ -14,4 +15,5 @@ export const TOKENS = {
   Connector: Symbol('Connector') as ServiceIdentifier<Connector>,
   ConnectionSource: Symbol('ConnectionSource') as ServiceIdentifier<ConnectionSource>,
   Secrets: Symbol('Secrets') as ServiceIdentifier<SecretResolver>,
+  ProfileSources: Symbol('ProfileSources') as ServiceIdentifier<ProfileSources>,
 } as const;

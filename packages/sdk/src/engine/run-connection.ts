@@ -24,6 +24,8 @@ export interface RunDependencies {
   /** Told of every recorded run; dry runs are not recorded. */
   notifier: Notifier;
   secret: ConnectContext['secret'];
+  /** The store an export goal reads its profiles from when it is not `profiles` (a goal's SQL source). */
+  profilesFor?(goal: ExportGoal): ProfileStore | undefined;
 }
 
 export interface RunRequest extends RunOptions {
@@ -77,7 +79,8 @@ export async function runConnection(connection: Connection, given: RunDependenci
     for (const goal of selectGoals(connection, request)) {
       // A stopped run starts no further goal: its caller interrupted it, or another run owns the connection now.
       throwIfStopped(stop.signal, 'remaining goals were not run');
-      report.goals.push(await runGoal(context, goal));
+      const source = goal.kind === 'export' ? deps.profilesFor?.(goal) : undefined;
+      report.goals.push(await runGoal(source ? { ...context, profiles: guardStore(source, `profile source of goal ${goal.id}`) } : context, goal));
     }
     report.status = overallStatus(report.goals, stop.signal);
     if (report.status === 'interrupted') report.error = 'the run was interrupted; its goal in progress stopped between batches';
