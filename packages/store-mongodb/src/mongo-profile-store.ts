@@ -10,10 +10,10 @@ import {
   type SegmentQuery,
   validatePatch,
 } from '@cdp/sdk';
-import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
+import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db, type Filter } from 'mongodb';
 import { batchesOf } from './batches.js';
 import { forEachConcurrently } from './concurrency.js';
-import { insertIfAbsent } from './duplicate-key.js';
+import { insertIfAbsent, isDuplicateKey } from './duplicate-key.js';
 import { planPatches, type ProfileWrite } from './patch-plan.js';
 import { identifierKeysPath, propertyPath, toDocument, toProfile, type ProfileDocument } from './profile-document.js';
 
@@ -29,10 +29,21 @@ export interface MongoProfileStoreOptions {
 
 const DEFAULT_STREAM_BATCH = 500;
 const DEFAULT_WRITE_BATCH = 500;
-/** Profiles patched at once; each is one small conditional update, pipelined over the driver's pool. */
-const PATCH_CONCURRENCY = 16;
+/** Profiles written one by one at once (after losing a race, or not replayable), pipelined over the pool. */
+const RETRY_CONCURRENCY = 16;
 /** Compare-and-set attempts per profile before giving up on a profile that keeps changing under us. */
 const MAX_PATCH_ATTEMPTS = 25;
+
+type BulkWrite = Exclude<ProfileWrite, { kind: 'none' }>;
+
+/**
+ * Whether a patch applied twice does what it does once: planned again from a profile it already changed, its
+ * version says `unchanged`, a sum with a baseline adds nothing more, and set, add and setIfEmpty are
+ * idempotent. Only a plain sum without either would count twice.
+ */
+function replayable(patch: ProfilePatch): boolean {
+  return patch.version !== undefined || patch.ops.every((op) => op.mode !== 'sum' || op.baseline !== undefined);
+}
 
 /** Profiles in a MongoDB collection, one document per profile keyed by its id. */
 export class MongoProfileStore implements ProfileStore {
@@ -98,7 +109,7 @@ export class MongoProfileStore implements ProfileStore {
 
   /**
    * Validates every patch first (a bad one throws before anything is written), then per batch: one read of
-   * the profiles, and per profile one compare-and-set write carrying all its patches of the batch.
+   * the profiles and one bulk write of compare-and-set writes, one per profile carrying all its patches.
    */
   async applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {
     patches.forEach(validatePatch);
@@ -131,6 +142,11 @@ export class MongoProfileStore implements ProfileStore {
     return this.profiles.countDocuments(query.segment === undefined ? {} : { segments: query.segment });
   }
 
+  /**
+   * One read of the batch's profiles, then one unordered bulk write carrying every profile's planned write; the
+   * few writes that lose a race with another writer are planned again from a fresh read, one profile at a time,
+   * and so are patches that must not be planned again once applied (`replayable`).
+   */
   private async applyBatch(patches: ProfilePatch[]): Promise<PatchResult[]> {
     const now = this.clock.now();
     const byProfile = new Map<string, number[]>();
@@ -140,14 +156,64 @@ export class MongoProfileStore implements ProfileStore {
       else byProfile.set(patch.profileId, [index]);
     }
     const stored = new Map((await this.findById([...byProfile.keys()])).map((profile) => [profile.id, profile]));
+    const groups = [...byProfile].map(([profileId, indexes]) => ({ profileId, patches: indexes.map((index) => patches[index]), indexes }));
+    const plans = groups.map(({ profileId, patches: group }) => planPatches(profileId, stored.get(profileId), group, now, this.options.uniqueIdentifiers));
+
+    // Only writes that are safe to plan again once applied go in bulk (see writeAll); the others go one by one.
+    const bulk = groups.map(({ patches: group }, index) => plans[index].write.kind !== 'none' && group.every(replayable));
+    const lost = await this.writeAll(plans.flatMap((plan, index) => (bulk[index] ? [plan.write as BulkWrite] : [])));
+    const retried = new Set<number>();
+    let position = 0;
+    for (const [index, inBulk] of bulk.entries()) {
+      if (inBulk ? lost.has(position++) : plans[index].write.kind !== 'none') retried.add(index);
+    }
 
     const results: PatchResult[] = new Array(patches.length);
-    await forEachConcurrently([...byProfile], PATCH_CONCURRENCY, async ([profileId, indexes]) => {
-      const group = indexes.map((index) => patches[index]);
-      const outcomes = await this.patchProfile(profileId, stored.get(profileId), group, now);
+    const record = (profileId: string, indexes: number[], outcomes: PatchResult['outcome'][]) =>
       indexes.forEach((index, i) => (results[index] = { profileId, outcome: outcomes[i] }));
+    for (const [index, group] of groups.entries()) if (!retried.has(index)) record(group.profileId, group.indexes, plans[index].outcomes);
+    await forEachConcurrently([...retried], RETRY_CONCURRENCY, async (index) => {
+      const { profileId, patches: group, indexes } = groups[index];
+      const current = bulk[index] ? (await this.findById([profileId]))[0] : stored.get(profileId);
+      record(profileId, indexes, await this.patchProfile(profileId, current, group, now));
     });
     return results;
+  }
+
+  /**
+   * Writes in one unordered bulk write and answers the positions of the writes that lost a race. An update is
+   * an upsert whose filter holds every field as read: when another writer changed one, the upsert tries to
+   * insert the same `_id` and fails with a duplicate key, which names the write. An insert of a profile another
+   * writer created fails the same way. An update that inserted found its profile deleted meanwhile: that stray
+   * document is removed again and the patch planned anew.
+   */
+  private async writeAll(writes: BulkWrite[]): Promise<Set<number>> {
+    if (writes.length === 0) return new Set();
+    const operations = writes.map((write): AnyBulkWriteOperation<ProfileDocument> =>
+      write.kind === 'insert'
+        ? { insertOne: { document: write.document } }
+        : { updateOne: { filter: write.filter as Filter<ProfileDocument>, update: { $set: write.set }, upsert: true } },
+    );
+    const lost = new Set<number>();
+    let upserted: Record<number, unknown> = {};
+    try {
+      upserted = (await this.profiles.bulkWrite(operations, { ordered: false })).upsertedIds;
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError)) throw error;
+      const errors = [error.writeErrors ?? []].flat();
+      // Some MongoDB-compatible servers fail the whole command on a duplicate key instead of naming the write:
+      // which writes applied is then unknown, and every one is planned again from a fresh read.
+      if (errors.length === 0 && isDuplicateKey(error)) return new Set(writes.keys());
+      if (errors.length === 0 || errors.some((writeError) => !isDuplicateKey(writeError))) throw error;
+      for (const writeError of errors) lost.add(writeError.index);
+      upserted = error.result.upsertedIds;
+    }
+    const strays = Object.keys(upserted).map(Number);
+    if (strays.length > 0) {
+      await this.profiles.deleteMany({ _id: { $in: strays.map((index) => upserted[index] as string) } });
+      for (const index of strays) lost.add(index);
+    }
+    return lost;
   }
 
   /** Plans against the profile as read and writes conditionally; on a concurrent change, reads again. */
