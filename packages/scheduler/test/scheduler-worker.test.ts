@@ -216,7 +216,9 @@ describe.each(storeBackends('scheduler'))('SchedulerWorker over the wire: $name'
   });
 
   // A server restart or an administrator ends the sessions: the worker must neither crash nor stop scheduling.
-  (backend.endSessions ? it : it.skip)('keeps scheduling when the server ends its sessions', async () => {
+  // Only where the test can end them (PostgreSQL; the embedded MongoDB-compatible server cannot).
+  const whereSessionsCanEnd = backend.endSessions ? it : () => undefined;
+  whereSessionsCanEnd('keeps scheduling when the server ends its sessions', async () => {
     const slot = secondsAhead(3_000);
     configured = [connection('resilient', scheduleWithSlotAt(slot))];
     await startWorker('a');
