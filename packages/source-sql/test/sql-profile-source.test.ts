@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { CdpError, InvalidConfigError, type Connection, type ExportGoal, type Profile, type SqlSource } from '@cdp/sdk';
 import { sqlProfileSources, type OpenSources } from '../src/index.js';
-import { startSourceDatabase, type SourceDatabase } from './support.js';
+import type pg from 'pg';
+import { startTestPostgres, type TestPostgres } from '../../store-postgres/test/support.js';
 
 const SECRET_ENV = 'CDP_SECRET_CRM_URL';
 
@@ -48,7 +49,9 @@ async function all(stream: AsyncIterable<Profile[]>): Promise<Profile[][]> {
 }
 
 describe('SQL profile source on PostgreSQL', () => {
-  let db: SourceDatabase;
+  let postgres: TestPostgres;
+  /** The test database as its owner sees it (to create and change the rows a source reads), and its URL. */
+  let db: { url: string; sql(text: string, values?: unknown[]): Promise<pg.QueryResult> };
   const opened: OpenSources[] = [];
 
   /** Opens and checks the sources of these goals against the test database (the URL read as a secret). */
@@ -75,11 +78,13 @@ describe('SQL profile source on PostgreSQL', () => {
   }
 
   beforeAll(async () => {
-    db = await startSourceDatabase('source_sql');
+    postgres = await startTestPostgres('source_sql');
+    const owner = postgres.connect({ max: 2 });
+    db = { url: postgres.url, sql: (text, values) => owner.query(text, values) };
   });
   afterAll(async () => {
     await Promise.all(opened.map((sources) => sources.close()));
-    await db?.stop();
+    await postgres?.stop();
   });
   beforeEach(async () => {
     await db.sql(`DROP TABLE IF EXISTS customers; DROP TABLE IF EXISTS naive`);
