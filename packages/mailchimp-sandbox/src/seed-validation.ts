@@ -1,45 +1,86 @@
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { MERGE_FIELD_TYPES } from './merge-fields.js';
-import type { MergeFieldType, SandboxSeed } from './types.js';
+import type { SandboxSeed } from './types.js';
 
-const STATUSES = ['subscribed', 'unsubscribed', 'cleaned', 'pending', 'transactional', 'archived'];
-const ACTIONS = ['open', 'click', 'bounce'];
-const API_KEY = /^[0-9a-f]{32}-[a-z]+\d+$/;
+const text = { type: 'string', pattern: '\\S', description: 'must be a non-empty string' };
+const oneOf = (values: readonly string[]) => ({ type: 'string', enum: values });
 
-type JsonObject = Record<string, unknown>;
-const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isText = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
-const arrayAt = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+/** What a seed may hold; other fields of its objects are left to the sandbox, as Mailchimp's own would be. */
+const SEED_SCHEMA = {
+  type: 'object',
+  properties: {
+    apiKeys: {
+      type: 'array',
+      items: { type: 'string', pattern: '^[0-9a-f]{32}-[a-z]+\\d+$', description: 'must look like <32 hex digits>-<datacenter>, e.g. …-us21' },
+    },
+    lists: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'name'],
+        properties: {
+          id: text,
+          name: text,
+          merge_fields: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['tag', 'name', 'type'],
+              properties: { tag: { ...text, maxLength: 10, description: 'must be a non-empty string of at most 10 characters' }, name: text, type: oneOf(MERGE_FIELD_TYPES) },
+            },
+          },
+          members: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['email_address', 'status'],
+              properties: { email_address: text, status: oneOf(['subscribed', 'unsubscribed', 'cleaned', 'pending', 'transactional', 'archived']) },
+            },
+          },
+        },
+      },
+    },
+    campaigns: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'list_id', 'send_time', 'recipients'],
+        properties: {
+          id: text,
+          list_id: text,
+          send_time: text,
+          recipients: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['email_address'],
+              properties: {
+                email_address: text,
+                activity: {
+                  type: 'array',
+                  items: { type: 'object', required: ['action', 'timestamp'], properties: { action: oneOf(['open', 'click', 'bounce']), timestamp: text } },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+const validate = new Ajv2020({ allErrors: true, verbose: true }).compile<SandboxSeed>(SEED_SCHEMA);
+
+/** One problem as `path: what`; a missing field is named by its own path. */
+function describe(error: ErrorObject): string {
+  if (error.keyword === 'required') return `${error.instancePath}/${error.params.missingProperty as string}: is required`;
+  if (error.keyword === 'enum') return `${error.instancePath}: must be one of ${(error.params.allowedValues as string[]).join(', ')}`;
+  const what = (error.parentSchema as { description?: string } | undefined)?.description ?? error.message;
+  return `${error.instancePath || '/'}: ${what}`;
+}
 
 /** Checks a seed's shape and lists every problem with its JSON path, so a bad file changes nothing. */
 export function assertValidSeed(seed: unknown): asserts seed is SandboxSeed {
-  const problems: string[] = [];
-  const expect = (ok: boolean, path: string, what: string): void => { if (!ok) problems.push(`${path}: ${what}`); };
-  if (!isObject(seed)) throw new Error('Invalid sandbox seed: expected a JSON object');
-  for (const key of ['apiKeys', 'lists', 'campaigns']) expect(seed[key] === undefined || Array.isArray(seed[key]), `/${key}`, 'must be an array');
-  arrayAt(seed.apiKeys).forEach((key, i) => expect(typeof key === 'string' && API_KEY.test(key), `/apiKeys/${i}`, 'must look like <32 hex digits>-<datacenter>, e.g. …-us21'));
-  arrayAt(seed.lists).forEach((list, i) => {
-    const at = `/lists/${i}`;
-    if (!isObject(list)) return expect(false, at, 'must be an object');
-    expect(isText(list.id), `${at}/id`, 'must be a non-empty string');
-    expect(isText(list.name), `${at}/name`, 'must be a non-empty string');
-    arrayAt(list.merge_fields).forEach((field, j) => {
-      const ok = isObject(field) && isText(field.tag) && field.tag.length <= 10 && isText(field.name) && MERGE_FIELD_TYPES.includes(field.type as MergeFieldType);
-      expect(ok, `${at}/merge_fields/${j}`, 'needs tag (≤ 10 characters), name and a Mailchimp merge field type');
-    });
-    arrayAt(list.members).forEach((member, j) => {
-      const ok = isObject(member) && isText(member.email_address) && STATUSES.includes(member.status as string);
-      expect(ok, `${at}/members/${j}`, `needs email_address and a status (${STATUSES.join(', ')})`);
-    });
-  });
-  arrayAt(seed.campaigns).forEach((campaign, i) => {
-    const at = `/campaigns/${i}`;
-    const ok = isObject(campaign) && isText(campaign.id) && isText(campaign.list_id) && isText(campaign.send_time) && Array.isArray(campaign.recipients);
-    if (!ok) return expect(false, at, 'needs id, list_id, send_time and recipients[]');
-    arrayAt(campaign.recipients).forEach((recipient, j) => {
-      const fine = isObject(recipient) && isText(recipient.email_address)
-        && arrayAt(recipient.activity).every((entry) => isObject(entry) && ACTIONS.includes(entry.action as string) && isText(entry.timestamp));
-      expect(fine, `${at}/recipients/${j}`, 'needs email_address and activity[] of {action: open|click|bounce, timestamp}');
-    });
-  });
-  if (problems.length > 0) throw new Error(`Invalid sandbox seed:\n  ${problems.join('\n  ')}`);
+  if (validate(seed)) return;
+  throw new Error(`Invalid sandbox seed:\n  ${validate.errors!.map(describe).join('\n  ')}`);
 }
