@@ -21,7 +21,7 @@ const READABLE_STATUSES = new Set(['subscribed', 'unsubscribed', 'cleaned', 'pen
 export function readMembers(requests: MailchimpRequests, audienceId: string, query: MemberQuery): AsyncIterable<SourceMember[]> {
   const statuses = [...new Set(query.statuses)].filter((status) => READABLE_STATUSES.has(status));
   const wantedTags = query.tags?.length ? new Set(query.tags) : undefined;
-  const streams = statuses.map((status) => memberPages(requests, audienceId, status, query.changedSince));
+  const streams = statuses.map((status) => memberPages(requests, audienceId, status, query.changedSince, query.pageSize ?? PAGE_SIZE));
   return toSourceMembers(mergeStreams(streams), wantedTags);
 }
 
@@ -44,7 +44,15 @@ function toSourceMember(member: MailchimpMember): SourceMember {
  * in that second (less a margin), and drops any repeat by id + last_changed. A member that changes meanwhile moves to the end
  * of the order and is read again in its new version.
  */
-async function* memberPages(requests: MailchimpRequests, audienceId: string, status: string, changedSince: Date | undefined): AsyncGenerator<MailchimpMember[]> {
+async function* memberPages(
+  requests: MailchimpRequests,
+  audienceId: string,
+  status: string,
+  changedSince: Date | undefined,
+  pageSize: number,
+): AsyncGenerator<MailchimpMember[]> {
+  // Fewer than the margin, a page of members sharing one second would be read again forever.
+  if (pageSize <= REREAD_MARGIN || pageSize > PAGE_SIZE) throw new RangeError(`page size must be from ${REREAD_MARGIN + 1} to ${PAGE_SIZE}, got ${pageSize}`);
   const seen = new RecentVersions();
   let since = changedSince ? floorToSecond(changedSince.getTime()) : undefined;
   let offset = 0;
@@ -52,7 +60,7 @@ async function* memberPages(requests: MailchimpRequests, audienceId: string, sta
     const page = await requests.call<MemberPage>('GET /lists/{list_id}/members', (client) =>
       client.lists.getListMembersInfo(audienceId, {
         status,
-        count: PAGE_SIZE,
+        count: pageSize,
         offset,
         sort_field: 'last_changed',
         sort_dir: 'ASC',
@@ -62,7 +70,7 @@ async function* memberPages(requests: MailchimpRequests, audienceId: string, sta
     );
     const fresh = page.members.filter((member) => seen.add(member));
     if (fresh.length > 0) yield fresh;
-    if (page.members.length < PAGE_SIZE) return;
+    if (page.members.length < pageSize) return;
     since = floorToSecond(Date.parse(page.members[page.members.length - 1].last_changed) - 1000);
     seen.forgetBefore(since);
     offset = Math.max(0, seen.countAfter(since) - REREAD_MARGIN);

@@ -27,6 +27,8 @@ export interface MemberQuery {
   tags?: string[];
   /** Only members changed after this instant. */
   changedSince?: Date;
+  /** Members per request; the connector's maximum when absent. */
+  pageSize?: number;
 }
 
 /** The member a profile becomes: what an export writes. */

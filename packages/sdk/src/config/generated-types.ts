@@ -249,6 +249,14 @@ export interface ImportGoal {
    */
   identifier: string;
   /**
+   * What the identifier property holds: the email (default), the MD5 hash of the lowercased email as some CDPs store it (Mailchimp's subscriber hash), or either. A profile this import creates gets the email, or the hash when the format is md5.
+   */
+  identifierFormat?: "email" | "md5" | "emailOrMd5";
+  /**
+   * Members read per request. Smaller pages answer faster and hold less in memory; each page re-reads up to 50 members at its start to survive members changing during the read, hence at least 100.
+   */
+  pageSize?: number;
+  /**
    * Property that collects the names of the audiences that enriched the profile.
    */
   saveAudiencesTo?: string;

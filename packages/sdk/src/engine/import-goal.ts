@@ -3,7 +3,7 @@ import type { ImportGoal } from '../config/generated-types.js';
 import type { SourceMember } from '../connector.js';
 import { hasConsent } from '../consent.js';
 import { CdpError } from '../errors.js';
-import { identifierKey, isValidEmail, normalizeEmail } from '../identifiers.js';
+import { identifierKey, isValidEmail, normalizeEmail, subscriberHash } from '../identifiers.js';
 import { applyOps, buildImportOps, readMemberPath } from '../mapping/import-mapping.js';
 import type { ProfilePatch, PropertyOp } from '../ports/profile-store.js';
 import type { Profile } from '../profile.js';
@@ -50,7 +50,7 @@ async function importInto(ctx: GoalContext, goal: ImportGoal, tallies: Map<strin
     if (completed.has(audience.id)) continue;
     const audienceName = names.get(audience.id);
     if (audienceName === undefined) throw new CdpError('unknown_audience', `audience ${audience.id} does not exist or is not visible to this API key`);
-    const query = { statuses: goal.statuses ?? ['subscribed'], tags: goal.tags, changedSince };
+    const query = { statuses: goal.statuses ?? ['subscribed'], tags: goal.tags, changedSince, pageSize: goal.pageSize };
     let done = 0;
     for await (const members of ctx.session.members.readMembers(audience.id, query)) {
       throwIfLockLost(ctx);
@@ -83,7 +83,7 @@ async function importPage(
     else if (!isValidEmail(normalizeEmail(member.email))) tally.skip('invalidIdentifier');
     else withEmail.push({ member, email: normalizeEmail(member.email) });
   }
-  const profiles = await profilesByEmail(ctx, goal.identifier, withEmail);
+  const profiles = await profilesByEmail(ctx, goal, withEmail);
   // A profile this import created earlier keeps its id even when its email changed in the CDP since.
   const createdId = (member: SourceMember): string => `${ctx.connection.connector}-${member.id}`;
   const unmatched = withEmail.filter(({ email }) => !profiles.has(email)).map(({ member }) => createdId(member));
@@ -124,7 +124,7 @@ async function importPage(
         ? { profileId: profile.id, ops, version }
         : {
             profileId: createdId(member),
-            createWith: { properties: { [goal.identifier]: [email] }, consent: { objectives: granted } },
+            createWith: { properties: { [goal.identifier]: [identifierValues(goal, email)[0]] }, consent: { objectives: granted } },
             ops,
             version,
           },
@@ -143,21 +143,38 @@ async function importPage(
   if (imported.length > 0) await ctx.state.addExchanged(ctx.connection.id, 'imported', imported);
 }
 
-/** The page's profiles by normalised email, in one store round trip (the store matches identifier keys). */
-async function profilesByEmail(
-  ctx: GoalContext,
-  identifier: string,
-  members: { member: SourceMember; email: string }[],
-): Promise<Map<string, Profile>> {
+/**
+ * The page's profiles by normalised email, in one store round trip (the store matches identifier keys): the
+ * identifier holds the email, its MD5 hash, or either, as the goal says.
+ */
+async function profilesByEmail(ctx: GoalContext, goal: ImportGoal, members: { member: SourceMember; email: string }[]): Promise<Map<string, Profile>> {
   if (members.length === 0) return new Map();
-  const found = await ctx.profiles.findByIdentifier(identifier, [...new Set(members.map(({ email }) => email))]);
-  const byEmail = new Map<string, Profile>();
+  const emails = [...new Set(members.map(({ email }) => email))];
+  const found = await ctx.profiles.findByIdentifier(goal.identifier, emails.flatMap((email) => identifierValues(goal, email)));
+  const byKey = new Map<string, Profile>();
   for (const profile of found) {
-    for (const value of profile.properties[identifier] ?? []) {
-      if (typeof value === 'string' && !byEmail.has(identifierKey(value))) byEmail.set(identifierKey(value), profile);
+    for (const value of profile.properties[goal.identifier] ?? []) {
+      if (typeof value === 'string' && !byKey.has(identifierKey(value))) byKey.set(identifierKey(value), profile);
     }
   }
+  const byEmail = new Map<string, Profile>();
+  for (const email of emails) {
+    const profile = identifierValues(goal, email).map((value) => byKey.get(value)).find((match) => match !== undefined);
+    if (profile) byEmail.set(email, profile);
+  }
   return byEmail;
+}
+
+/** The identifier values that stand for a (normalised) email, in order of preference. */
+function identifierValues(goal: ImportGoal, email: string): string[] {
+  switch (goal.identifierFormat ?? 'email') {
+    case 'email':
+      return [email];
+    case 'md5':
+      return [subscriberHash(email)];
+    case 'emailOrMd5':
+      return [email, subscriberHash(email)];
+  }
 }
 
 /**
