@@ -61,10 +61,13 @@ async function exportInto(ctx: GoalContext, goal: ExportGoal, tallies: AudienceT
   const run: ExportRun = { ctx, goal, tallies, thresholds, startedAt, existing, pool: new TaskPool(WRITE_CONCURRENCY) };
   try {
     let done = 0;
+    // A first or full run sends the whole segment: its size is the progress total (a delta's is not known).
+    const total = options.onProgress && since === undefined && !resync ? await ctx.profiles.count({ segment: goal.segment }) : undefined;
+    options.onProgress?.({ goalId: goal.id, phase: 'write', done, total });
     for await (const profiles of selection(ctx, goal, since)) {
       await exportBatch(run, profiles);
       done += profiles.length;
-      options.onProgress?.({ goalId: goal.id, phase: 'write', done });
+      options.onProgress?.({ goalId: goal.id, phase: 'write', done, total });
     }
     await run.pool.drain();
     if (resync) return;

@@ -52,11 +52,14 @@ async function importInto(ctx: GoalContext, goal: ImportGoal, tallies: Map<strin
     if (audienceName === undefined) throw new CdpError('unknown_audience', `audience ${audience.id} does not exist or is not visible to this API key`);
     const query = { statuses: goal.statuses ?? ['subscribed'], tags: goal.tags, changedSince, pageSize: goal.pageSize };
     let done = 0;
+    // Without a watermark the import reads the whole audience: its member count is the progress total.
+    const total = changedSince === undefined ? ctx.audiences.find((a) => a.id === audience.id)?.memberCount : undefined;
+    options.onProgress?.({ goalId: goal.id, audienceId: audience.id, phase: 'read', done, total });
     for await (const members of ctx.session.members.readMembers(audience.id, query)) {
       throwIfLockLost(ctx);
       await importPage(ctx, goal, audience, audienceName, members, tallies.get(audience.id)!);
       done += members.length;
-      options.onProgress?.({ goalId: goal.id, audienceId: audience.id, phase: 'read', done });
+      options.onProgress?.({ goalId: goal.id, audienceId: audience.id, phase: 'read', done, total });
     }
     completed.add(audience.id);
     if (!options.dryRun) await state.putCheckpoint(connection.id, goal.id, { startedAt: startedAt.toISOString(), completed: [...completed] });
