@@ -37,7 +37,8 @@ export function resolveCredentials(
 ): Credentials {
   const problems = baseUrlProblems(auth, policy, env);
   if (problems.length > 0) throw new InvalidConfigError(problems);
-  const override = auth.baseUrl ?? env.MAILCHIMP_BASE_URL;
+  // Set but empty (or blank) is unset, as for every variable.
+  const override = auth.baseUrl ?? (env.MAILCHIMP_BASE_URL?.trim() || undefined);
   if ('apiKey' in auth) {
     const secret = context.secret(auth.apiKey).trim();
     return { kind: 'apiKey', secret, baseUrl: stripSlash(override ?? dataCentreUrl(apiKeyDataCentre(secret))) };

@@ -31,7 +31,7 @@ export function environmentSecrets(env: NodeJS.ProcessEnv = process.env, options
         throw new CdpError('missing_secret', `environment variable ${ref.env} is not one connections may read (allowed: ${allow.join(', ') || 'none'})`);
       }
       const value = env[ref.env];
-      if (!value) throw new CdpError('missing_secret', `environment variable ${ref.env} is not set`);
+      if (!value?.trim()) throw new CdpError('missing_secret', `environment variable ${ref.env} is not set`);
       seen.add(value);
       return value;
     },

@@ -109,7 +109,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 /** `DATABASE_URL` when set, otherwise a fresh embedded server (stopped by the returned `stop`). */
 export async function postgresFromEnvironment(): Promise<EmbeddedPostgres> {
-  const url = process.env.DATABASE_URL;
+  const url = process.env.DATABASE_URL?.trim();
   if (url) return { url, stop: async () => {} };
   return startEmbeddedPostgres();
 }
