@@ -43,17 +43,35 @@ export async function validateConnection(raw: unknown, options: ValidateConnecti
     problems.push(...schemaProblems(auth.errors, registry, '/auth'));
     (checked.value as Connection).auth = auth.value as Connection['auth'];
   }
-  if (problems.length > 0) return refused(problems);
 
   const connection = checked.value as Connection;
+  if (problems.length > 0 && !(isObject(connection) && Array.isArray(connection.goals) && Array.isArray(connection.objectives))) return refused(problems);
   const catalog = await readCatalog(options.catalog);
-  problems.push(
-    ...connectorProblems(connection, options.connectors),
-    ...duplicateProblems(connection),
-    ...referenceProblems(connection, catalog),
-    ...scheduleProblems(connection.schedule, options.now ?? new Date()),
-  );
+  const semantic = [
+    () => connectorProblems(connection, options.connectors),
+    () => duplicateProblems(connection),
+    () => referenceProblems(connection, catalog),
+    () => scheduleProblems(connection.schedule, options.now ?? new Date()),
+  ].flatMap((check) => beyondSchemaProblems(check, problems));
+  problems.push(...semantic);
   return problems.length > 0 ? refused(problems) : { ok: true, connection };
+}
+
+/**
+ * A semantic check's problems alongside the schema's, so one pass shows them all: on a config the schema refused,
+ * a check may meet values of the wrong shape, so it counts only if it completes, and its problems only where the
+ * schema found none at, above or below the same place.
+ */
+function beyondSchemaProblems(check: () => ConfigProblem[], schema: readonly ConfigProblem[]): ConfigProblem[] {
+  if (schema.length === 0) return check();
+  let found: ConfigProblem[];
+  try {
+    found = check();
+  } catch {
+    return [];
+  }
+  const related = (a: string, b: string): boolean => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+  return found.filter((problem) => !schema.some((other) => other.pointer !== '' && related(problem.pointer, other.pointer)));
 }
 
 /** Like {@link validateConnection}, but throws an InvalidConfigError listing every problem. */
