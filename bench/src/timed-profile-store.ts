@@ -19,6 +19,10 @@ export class TimedProfileStore implements ProfileStore {
     return this.store.findById(ids);
   }
 
+  changedSince(ids: string[], since: Date): Promise<Map<string, boolean>> {
+    return this.store.changedSince(ids, since);
+  }
+
   async applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {
     const started = performance.now();
     const results = await this.store.applyPatches(patches);

@@ -90,6 +90,15 @@ export function describeProfileStoreContract(name: string, open: () => Promise<O
         expect(found.every((p) => p.updatedAt instanceof Date)).toBe(true);
       });
 
+      it('tells which profiles changed after an instant, leaving out the ones it does not hold', async () => {
+        const old = makeProfile(freshId('p'), { updatedAt: new Date('2025-01-01T00:00:00Z') });
+        const recent = makeProfile(freshId('p'), { updatedAt: new Date('2025-06-01T00:00:00Z') });
+        await store.upsertProfiles([old, recent]);
+        const changes = await store.changedSince([old.id, recent.id, freshId('absent')], new Date('2025-03-01T00:00:00Z'));
+        expect([...changes].sort()).toEqual([[old.id, false], [recent.id, true]].sort());
+        expect(await store.changedSince([], new Date())).toEqual(new Map());
+      });
+
       it('returns nothing for ids it does not hold', async () => {
         expect(await store.findById([freshId('absent')])).toEqual([]);
         expect(await store.findById([])).toEqual([]);

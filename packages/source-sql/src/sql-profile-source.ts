@@ -132,7 +132,7 @@ export class SqlProfileSource implements ProfileStore {
     const plan = this.ready();
     if (query.segment !== this.goal.segment) return;
     const batchSize = Math.max(1, query.batchSize ?? 500);
-    const since = query.changedSince && plan.updatedAt ? new Date(query.changedSince.getTime() - (this.source.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS) * 1000) : undefined;
+    const since = query.changedSince && plan.updatedAt ? this.withOverlap(query.changedSince) : undefined;
     let after: unknown;
     for (;;) {
       const params = [...plan.params];
@@ -164,6 +164,17 @@ export class SqlProfileSource implements ProfileStore {
       found.push(...(await this.rows(sql, params)).map((row) => this.profile(row)));
     }
     return found;
+  }
+
+  /** Without an updatedAt column every row counts as changed; with one, rows within the overlap do too. */
+  async changedSince(ids: string[], since: Date): Promise<Map<string, boolean>> {
+    const from = this.ready().updatedAt ? this.withOverlap(since) : undefined;
+    return new Map((await this.findById(ids)).map((profile) => [profile.id, from === undefined || profile.updatedAt >= from]));
+  }
+
+  /** Rows committed late carry an earlier change time: a delta reads back this far. */
+  private withOverlap(since: Date): Date {
+    return new Date(since.getTime() - (this.source.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS) * 1000);
   }
 
   async findByIdentifier(property: string, values: string[]): Promise<Profile[]> {

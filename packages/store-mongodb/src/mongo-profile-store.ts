@@ -107,6 +107,12 @@ export class MongoProfileStore implements ProfileStore {
     return documents.map(toProfile);
   }
 
+  async changedSince(ids: string[], since: Date): Promise<Map<string, boolean>> {
+    if (ids.length === 0) return new Map();
+    const documents = await this.profiles.find({ _id: { $in: ids } }, { projection: { updatedAt: 1 } }).toArray();
+    return new Map(documents.map((document) => [document._id, document.updatedAt > since]));
+  }
+
   /**
    * Validates every patch first (a bad one throws before anything is written), then per batch: one read of
    * the profiles and one bulk write of compare-and-set writes, one per profile carrying all its patches.

@@ -102,6 +102,15 @@ export class PostgresProfileStore implements ProfileStore {
     return rows.map(toProfile);
   }
 
+  async changedSince(ids: string[], since: Date): Promise<Map<string, boolean>> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await this.pool.query<{ id: string; changed: boolean }>(
+      `SELECT id, updated_at > $2 AS changed FROM ${this.table} WHERE id = ANY($1::text[])`,
+      [ids, since],
+    );
+    return new Map(rows.map((row) => [row.id, row.changed]));
+  }
+
   /**
    * Validates every patch first (a bad one throws before anything is written), then per batch one transaction:
    * the batch's profiles are read and locked, patched with the reference semantics, and written in one statement.

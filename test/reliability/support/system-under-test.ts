@@ -96,6 +96,10 @@ class DeletableMemoryProfileStore implements ProfileStore {
     return this.store.findById(ids);
   }
 
+  changedSince(ids: string[], since: Date): Promise<Map<string, boolean>> {
+    return this.store.changedSince(ids, since);
+  }
+
   async applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {
     const results = await this.store.applyPatches(patches);
     for (const result of results) if (result.outcome === 'created') this.ids.add(result.profileId);
@@ -189,6 +193,10 @@ export class KillableProfileStore implements ProfileStore {
 
   findById(ids: string[]): Promise<Profile[]> {
     return this.guarded(() => this.store.findById(ids));
+  }
+
+  changedSince(ids: string[], since: Date): Promise<Map<string, boolean>> {
+    return this.guarded(() => this.store.changedSince(ids, since));
   }
 
   applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {

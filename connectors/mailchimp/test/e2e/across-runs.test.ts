@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { SeedMember } from '@cdp/mailchimp-sandbox';
-import { subscriberHash, type ExportGoal, type Profile } from '@cdp/sdk';
+import { subscriberHash, type ExportGoal, type Profile, type ProfileStore } from '@cdp/sdk';
 import { startEmbeddedMongo } from '@cdp/store-mongodb';
 import { TestClock } from '../../../../packages/sdk/testing/test-clock.js';
 import { API_KEY, audienceReport, newsletterExport, profile, Worlds, type World } from './world.js';
@@ -181,6 +181,36 @@ describe('removal brake', () => {
     const report = await w.run();
     expect(audienceReport(report).brake).toEqual({ wouldRemove: 29, audienceSize: 30, maxShare: 0.2 });
     expect(w.members('news1').filter((m) => m.status === 'subscribed')).toHaveLength(30);
+  });
+});
+
+describe('the sweep over what the goal wrote', () => {
+  it('reads only the profiles that changed since the last run, and deleted ones, not every profile every run', async () => {
+    const people = Array.from({ length: 30 }, (_, i) => profile(`p${i}`, `p${i}@example.com`, { segments: ['newsletter', 'vip'] }));
+    const w = await start(people, exportGoal({ segmentTags: [{ segment: 'vip', as: 'VIP' }] }));
+    expect(audienceReport(await w.run())).toMatchObject({ created: 30 });
+
+    // The run service reads profiles through a store that counts the profiles it hands out by id.
+    let readById = 0;
+    const counting = Object.create(w.stores.profiles) as ProfileStore;
+    counting.findById = async (ids) => {
+      const found = await w.stores.profiles.findById(ids);
+      readById += found.length;
+      return found;
+    };
+    const service = w.serviceOver(counting);
+    expect(audienceReport(await service.runNow('e2e'))).toMatchObject({ created: 0, updated: 0, untagged: 0, withdrawn: 0 });
+    expect(readById).toBe(0);
+
+    // One profile leaves vip (the segment stream brings it), one loses consent, one is deleted.
+    await changeProfile(w, 'p0', () => ({ segments: ['newsletter'] }));
+    await changeProfile(w, 'p1', () => ({ consent: { objectives: ['analytics'] } }));
+    await w.stores.db.collection('profiles').deleteOne({ _id: 'p2' as never });
+    readById = 0;
+    expect(audienceReport(await service.runNow('e2e'))).toMatchObject({ updated: 1, untagged: 1, withdrawn: 2 });
+    expect(readById).toBe(2);
+    expect(w.member('news1', 'p1@example.com')!.status).toBe('unsubscribed');
+    expect(w.member('news1', 'p2@example.com')!.status).toBe('unsubscribed');
   });
 });
 

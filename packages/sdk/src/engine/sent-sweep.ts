@@ -27,7 +27,8 @@ export interface SweepResult {
  * - a profile that no longer gives a segment tag this goal wrote (it left that segment or the goal's, or no longer
  *   qualifies) loses it, on any member the goal has not taken out, unsubscribed and cleaned ones included;
  * - a record waiting for a retry brings its unchanged profile back into the run (`revisit`).
- * Profiles the segment stream already brought into this run (changed since `since`) are not revisited.
+ * Profiles the segment stream already brought into this run (changed since `since`) are not revisited, and
+ * records of profiles unchanged since `since` are left alone (see `recordsToLookAt`).
  */
 export async function sweepSent(run: ExportRun, since: Date | undefined): Promise<SweepResult> {
   const { ctx, goal } = run;
@@ -36,14 +37,12 @@ export async function sweepSent(run: ExportRun, since: Date | undefined): Promis
   for (const [index, audienceId] of goal.audiences.entries()) {
     for await (const records of ctx.state.streamSent(ctx.connection.id, goal.id, audienceId, SWEEP_BATCH)) {
       throwIfLockLost(ctx);
-      const profileOf = await currentProfiles(run, records);
       const withdrawals: SentRecord[] = [];
       const untag: { record: SentRecord; tags: string[] }[] = [];
-      for (const record of records) {
-        const profile = profileOf(record);
+      for (const { record, profile, changed } of await recordsToLookAt(run, records, since)) {
         const written = record.inAudience === true && record.removed === undefined;
         if (written && (!profile || !hasConsent(profile, ctx.connection.objectives))) withdrawals.push(record);
-        else if (profile && record.retry && profile.segments.includes(goal.segment) && !(since === undefined || profile.updatedAt > since)) revisit.add(profile.id);
+        else if (profile && record.retry && profile.segments.includes(goal.segment) && !changed) revisit.add(profile.id);
         else if (profile && record.removed === undefined) {
           const stale = staleTags(run, record, profile);
           if (stale.length > 0) untag.push({ record, tags: stale });
@@ -55,6 +54,31 @@ export async function sweepSent(run: ExportRun, since: Date | undefined): Promis
     }
   }
   return { revisit: [...revisit], withdrawn };
+}
+
+/** A record the sweep must look at, with its profile as it is now (absent: deleted) and whether it changed. */
+interface LookedAt {
+  record: SentRecord;
+  profile?: Profile;
+  changed: boolean;
+}
+
+/**
+ * The records of a batch whose outcome may differ from the last sweep's, with their profiles. A record of an
+ * unchanged profile is left alone unless it waits for a retry (a held or failed write, a failed withdrawal): the
+ * last run already did for it all there is to do, and reading every profile on every run would cost a full read
+ * of the audience's profiles per run. A record the goal withdrew or removed needs no profile (nothing applies to
+ * it any more) unless it waits for a retry. `since` undefined (a first or full run): everything counts as changed.
+ */
+async function recordsToLookAt(run: ExportRun, records: SentRecord[], since: Date | undefined): Promise<LookedAt[]> {
+  const { ctx } = run;
+  const candidates = records.filter((record) => record.removed === undefined || record.retry !== undefined);
+  const ids = [...new Set(candidates.flatMap((record) => (record.profileId ? [record.profileId] : [])))];
+  const changes = since === undefined ? undefined : await ctx.profiles.changedSince(ids, since);
+  const changed = (record: SentRecord): boolean => changes === undefined || record.profileId === undefined || changes.get(record.profileId) !== false;
+  const looked = candidates.filter((record) => changed(record) || record.retry !== undefined);
+  const profileOf = await currentProfiles(run, looked);
+  return looked.map((record) => ({ record, profile: profileOf(record), changed: changed(record) }));
 }
 
 /**
@@ -104,8 +128,11 @@ async function withdraw(run: ExportRun, audienceId: string, records: SentRecord[
   }
   const members = records.map((record) => ({ id: record.memberId, email: record.payload?.email ?? '', status: 'subscribed' }));
   const results = await ctx.session.members.removeMembers(audienceId, members, action);
-  // A failed withdrawal keeps its record as it was: the next run tries again.
+  // A failed withdrawal waits for a retry, which brings its record to the next sweep though its profile is unchanged.
+  const failed = new Set(results.filter((result) => result.outcome === 'failed').map((result) => result.memberId));
   for (const result of results) if (result.outcome === 'failed') tally.fail(result.email, result.reason ?? 'withdrawal failed');
+  const retries = records.filter((record) => failed.has(record.memberId)).map((record): SentRecord => ({ ...record, retry: 'failed' }));
+  if (retries.length > 0) await ctx.state.putSent(ctx.connection.id, goal.id, audienceId, retries);
   tally.report.withdrawn += results.filter((result) => result.outcome !== 'failed').length;
   await recordRemovalResults(ctx, goal, audienceId, results, action);
 }

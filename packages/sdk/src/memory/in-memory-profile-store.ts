@@ -48,6 +48,10 @@ export class InMemoryProfileStore implements ProfileStore {
     return this.copiesOf(new Set(ids));
   }
 
+  async changedSince(ids: string[], since: Date): Promise<Map<string, boolean>> {
+    return new Map((await this.findById(ids)).map((profile) => [profile.id, profile.updatedAt > since]));
+  }
+
   /** Stages every patch first and stores the results together, so a patch that throws changes nothing. */
   async applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {
     const now = this.clock.now();

@@ -54,6 +54,12 @@ export interface ProfileStore {
    */
   findByIdentifier(property: string, values: string[]): Promise<Profile[]>;
   findById(ids: string[]): Promise<Profile[]>;
+  /**
+   * Which of these profiles changed after `since` (`changed`: true) and which did not, as the store counts
+   * changes (a source whose timestamps can lag counts its overlap as changed; one without timestamps, all of
+   * them); profiles it does not hold are absent. Reads no more than ids and change times.
+   */
+  changedSince(ids: string[], since: Date): Promise<Map<string, boolean>>;
   /** Applies patches in bulk; every result is in the order of the input. */
   applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]>;
   /**
