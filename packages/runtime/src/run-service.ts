@@ -10,6 +10,9 @@ import {
   type Clock,
   type Connection,
   type Connector,
+  type EmailTarget,
+  nextRuns,
+  type Schedule,
   type Logger,
   type NotificationTarget,
   type Notifier,
@@ -24,6 +27,7 @@ import { goalsToRun, type OpenSources, type ProfileSources } from '@cdp/source-s
 import { randomUUID } from 'node:crypto';
 import { inject, injectable, multiInject } from 'inversify';
 import type { ConnectionSource } from './connection-source.js';
+import type { DigestSender } from './email-notifier.js';
 import { requireSecrets, type SecretResolver } from './secrets.js';
 import { TOKENS } from './tokens.js';
 
@@ -53,6 +57,7 @@ export class RunService {
     @inject(TOKENS.Secrets) private readonly secrets: SecretResolver,
     @multiInject(TOKENS.Connector) private readonly connectors: Connector[],
     @inject(TOKENS.ProfileSources) private readonly sources: ProfileSources,
+    @inject(TOKENS.DigestSender) private readonly digests: DigestSender,
   ) {}
 
   /**
@@ -127,6 +132,38 @@ export class RunService {
     return valid;
   }
 
+  /**
+   * Sends the daily digests that are due: for each email target with a `digest`, once its local time has come
+   * (within the hour before `now`), the connection's runs of the 24 hours before it. Each digest is claimed in the
+   * state store first, so several workers send it once. A host calls this on a timer (`startDigests`). Configs that
+   * do not validate are skipped; their refusals are reported by the runs and the scheduler.
+   */
+  async sendDigests(now: Date = this.clock.now()): Promise<number> {
+    let sent = 0;
+    for (const raw of await this.connections.list()) {
+      const connection = await this.validate(raw).catch(() => undefined);
+      for (const [index, target] of (connection?.notify ?? []).entries()) {
+        if (!connection || target.type !== 'email' || !target.digest) continue;
+        const slot = dueDigest(target.digest, now);
+        if (!slot || !(await this.state.claimScheduledSlot(`${connection.id}#digest-${index}`, slot))) continue;
+        const period = { from: new Date(slot.getTime() - DAY_MS), until: slot };
+        const runs = await this.state.listRuns({ connectionId: connection.id, since: period.from, until: period.until });
+        await this.digests.sendDigest(connection, target, runs, period);
+        sent++;
+      }
+    }
+    return sent;
+  }
+
+  /** Calls `sendDigests` every `everyMs` (default one minute) until the returned function is called; failures are logged. */
+  startDigests(everyMs = 60_000): () => void {
+    const timer = setInterval(() => {
+      this.sendDigests().catch((error: unknown) => this.logger.log('error', 'digests not sent', { error: describe(error) }));
+    }, everyMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   private async reportRefusal(connectionId: string, raw: unknown, refusal: InvalidConfigError): Promise<void> {
     this.logger.log('error', 'connection refused: not scheduled until its config validates', { connectionId, error: refusal.message });
     const [newest] = await this.state.listRuns({ connectionId, limit: 1 });
@@ -163,6 +200,21 @@ export class RunService {
   }
 }
 
+const DAY_MS = 24 * 60 * 60_000;
+
+/** A digest's slot that came in the hour up to `now`, if one did; an unknown time zone has none. */
+function dueDigest(digest: NonNullable<EmailTarget['digest']>, now: Date): Date | undefined {
+  const daily: Schedule = { type: 'daysOfWeek', timeZone: digest.timeZone, days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], at: [digest.at] };
+  try {
+    return nextRuns(daily, new Date(now.getTime() - DIGEST_GRACE_MS), 1).find((slot) => slot <= now);
+  } catch {
+    return undefined;
+  }
+}
+
+/** How late a digest may still go out: a worker that was stopped longer skips it rather than send it hours late. */
+const DIGEST_GRACE_MS = 60 * 60_000;
+
 /**
  * What a config refused before it could be read as a connection is recorded and notified as: the id asked for,
  * no goals, and its notification targets only if they pass their schema. Nothing else of it is trusted.
@@ -173,8 +225,8 @@ function refusedConnection(connectionId: string, raw: unknown): Connection {
 
 const NOTIFY_SCHEMA = `${CONNECTION_SCHEMA_ID}#/properties/notify`;
 
-/** The list, a target, its signing secret, and the secret's variable name: no valid `notify` is deeper. */
-const NOTIFY_DEPTH = 3;
+/** The list, a target, its SMTP settings, their password, and its variable name: no valid `notify` is deeper. */
+const NOTIFY_DEPTH = 4;
 
 function notificationTargets(raw: unknown): NotificationTarget[] {
   const notify = (raw as { notify?: unknown } | null)?.notify;

@@ -45,11 +45,15 @@ export interface SecretReference {
   ref: { env: string };
 }
 
-/** Every secret a run of the connection may read: those its auth names, its databases' URLs, and its webhooks' signing secrets. */
+/**
+ * Every secret a run of the connection may read: those its auth names, its databases' URLs, its webhooks' signing
+ * secrets and its email targets' SMTP passwords.
+ */
 export function secretReferences(connection: Connection): SecretReference[] {
-  const webhooks = (connection.notify ?? []).flatMap((target, index) =>
-    target.signingSecret ? [{ pointer: `/notify/${index}/signingSecret`, ref: target.signingSecret }] : [],
-  );
+  const webhooks = (connection.notify ?? []).flatMap((target, index) => {
+    if (target.type === 'email') return target.smtp.password ? [{ pointer: `/notify/${index}/smtp/password`, ref: target.smtp.password }] : [];
+    return target.signingSecret ? [{ pointer: `/notify/${index}/signingSecret`, ref: target.signingSecret }] : [];
+  });
   const databases = Object.entries(connection.databases ?? {}).flatMap(([name, database]) => (database ? [{ pointer: `/databases/${name}/url`, ref: database.url }] : []));
   return [...referencesIn(connection.auth, '/auth'), ...databases, ...webhooks];
 }

@@ -2,6 +2,7 @@ import type { Catalog, Clock, Connector, Logger, Notifier, ProfileStore, StateSt
 import type { ProfileSources } from '@cdp/source-sql';
 import type { ServiceIdentifier } from 'inversify';
 import type { ConnectionSource } from './connection-source.js';
+import type { DigestSender } from './email-notifier.js';
 import type { SecretResolver } from './secrets.js';
 
 /** Container tokens: the ports a host binds, and the connectors it registers (multi-bound). */
@@ -16,4 +17,5 @@ export const TOKENS = {
   ConnectionSource: Symbol('ConnectionSource') as ServiceIdentifier<ConnectionSource>,
   Secrets: Symbol('Secrets') as ServiceIdentifier<SecretResolver>,
   ProfileSources: Symbol('ProfileSources') as ServiceIdentifier<ProfileSources>,
+  DigestSender: Symbol('DigestSender') as ServiceIdentifier<DigestSender>,
 } as const;

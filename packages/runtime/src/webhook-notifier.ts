@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import type { LookupAddress } from 'node:dns';
-import { lookup } from 'node:dns/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { BlockList, type LookupFunction } from 'node:net';
-import { redact, type Connection, type Logger, type NotificationTarget, type Notifier, type RunReport } from '@cdp/sdk';
+import type { LookupFunction } from 'node:net';
+import { redact, type Connection, type Logger, type NotificationTarget, type Notifier, type RunReport, type WebhookTarget } from '@cdp/sdk';
+import { beforeDeadline, checkedAddress } from './addresses.js';
 import type { SecretResolver } from './secrets.js';
 
 export interface WebhookOptions {
@@ -25,27 +25,6 @@ export interface WebhookOptions {
 }
 
 const DEFAULTS: Required<WebhookOptions> = { attempts: 3, backoffMs: 500, timeoutMs: 5_000, totalTimeoutMs: 15_000, allowPrivateAddresses: false };
-
-/** The host's own and internal networks; IPv4-mapped IPv6 addresses are checked as IPv4. */
-const NON_PUBLIC_NETWORKS: [network: string, prefix: number, type: 'ipv4' | 'ipv6'][] = [
-  ['0.0.0.0', 8, 'ipv4'], // unspecified, "this network"
-  ['10.0.0.0', 8, 'ipv4'], // private
-  ['100.64.0.0', 10, 'ipv4'], // shared (carrier-grade NAT), where some clouds serve metadata
-  ['127.0.0.0', 8, 'ipv4'], // loopback
-  ['169.254.0.0', 16, 'ipv4'], // link-local, where most clouds serve metadata
-  ['172.16.0.0', 12, 'ipv4'], // private
-  ['192.168.0.0', 16, 'ipv4'], // private
-  ['224.0.0.0', 4, 'ipv4'], // multicast
-  ['240.0.0.0', 4, 'ipv4'], // reserved, broadcast
-  ['::', 128, 'ipv6'], // unspecified
-  ['::1', 128, 'ipv6'], // loopback
-  ['fc00::', 7, 'ipv6'], // unique local (private)
-  ['fe80::', 10, 'ipv6'], // link-local
-  ['ff00::', 8, 'ipv6'], // multicast
-];
-
-const NON_PUBLIC = new BlockList();
-for (const [network, prefix, type] of NON_PUBLIC_NETWORKS) NON_PUBLIC.addSubnet(network, prefix, type);
 
 /** The run summary a webhook receives: counts and errors, never credentials. */
 export function runSummary(connection: Connection, report: RunReport): object {
@@ -69,6 +48,13 @@ export function runSummary(connection: Connection, report: RunReport): object {
   };
 }
 
+/** The connection's targets of one type that this run's outcome goes to (`on`: failure, the default, or always). */
+export function notifiedTargets<T extends NotificationTarget['type']>(connection: Connection, report: RunReport, type: T): Extract<NotificationTarget, { type: T }>[] {
+  return (connection.notify ?? []).filter(
+    (target): target is Extract<NotificationTarget, { type: T }> => target.type === type && ((target.on ?? 'failure') === 'always' || report.status !== 'succeeded'),
+  );
+}
+
 type Attempt = { delivered: true } | { delivered: false; retryable: boolean; reason: string };
 
 /**
@@ -88,7 +74,7 @@ export class WebhookNotifier implements Notifier {
   }
 
   async notify(connection: Connection, report: RunReport): Promise<void> {
-    const targets = (connection.notify ?? []).filter((target) => (target.on ?? 'failure') === 'always' || report.status !== 'succeeded');
+    const targets = notifiedTargets(connection, report, 'webhook');
     const body = redact(JSON.stringify(runSummary(connection, report)), this.secrets.values());
     await Promise.all(
       targets.map((target) =>
@@ -100,11 +86,11 @@ export class WebhookNotifier implements Notifier {
   }
 
   /** Resolves once delivered; rejects with the reason it was not. */
-  private async deliver(target: NotificationTarget, body: string): Promise<void> {
+  private async deliver(target: WebhookTarget, body: string): Promise<void> {
     const deadline = Date.now() + this.options.totalTimeoutMs;
     const headers = this.headers(target, body);
     const url = new URL(target.url);
-    const address = await beforeDeadline(this.checkedAddress(url), deadline, 'its host name was not resolved in time');
+    const address = await beforeDeadline(checkedAddress(url.hostname, this.options.allowPrivateAddresses, 'webhooks'), deadline, 'its host name was not resolved in time');
     let delay = this.options.backoffMs;
     for (let attempt = 1; ; attempt++) {
       const outcome = await post(url, address, body, headers, Math.max(1, Math.min(this.options.timeoutMs, deadline - Date.now())));
@@ -117,22 +103,12 @@ export class WebhookNotifier implements Notifier {
     }
   }
 
-  private headers(target: NotificationTarget, body: string): Record<string, string> {
+  private headers(target: WebhookTarget, body: string): Record<string, string> {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
     if (target.signingSecret) {
       headers['x-cdp-signature'] = `sha256=${createHmac('sha256', this.secrets.secret(target.signingSecret)).update(body).digest('hex')}`;
     }
     return headers;
-  }
-
-  /** The address the target is called at; refused when any address of its name is not public, unless allowed. */
-  private async checkedAddress(url: URL): Promise<LookupAddress> {
-    const addresses = await lookup(url.hostname.replace(/^\[|\]$/g, ''), { all: true, verbatim: true });
-    const internal = addresses.find(({ address, family }) => NON_PUBLIC.check(address, family === 6 ? 'ipv6' : 'ipv4'));
-    if (internal && !this.options.allowPrivateAddresses) {
-      throw new Error(`${url.hostname} is at ${internal.address}, a loopback, link-local, private or otherwise non-public address, which webhooks may not call unless the operator allows it`);
-    }
-    return addresses[0];
   }
 }
 
@@ -165,12 +141,6 @@ function pinnedLookup({ address, family }: LookupAddress): LookupFunction {
     if (options.all) callback(null, [{ address, family }]);
     else callback(null, address, family);
   };
-}
-
-function beforeDeadline<T>(work: Promise<T>, deadline: number, reason: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(reason)), Math.max(0, deadline - Date.now()))));
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /** The target without user info or query, which may carry credentials. */

@@ -12,6 +12,10 @@ export type Schedule = TimesPerDaySchedule | DaysOfWeekSchedule | DaysOfMonthSch
  */
 export type Times = string[];
 /**
+ * Where a run's outcome is sent: a summary POSTed to a webhook, or an email through an SMTP server.
+ */
+export type NotificationTarget = WebhookTarget | EmailTarget;
+/**
  * @maxItems 100
  */
 export type Objectives = string[];
@@ -195,11 +199,11 @@ export interface WeekdayOfMonthSchedule {
 /**
  * Where a run summary is POSTed.
  */
-export interface NotificationTarget {
+export interface WebhookTarget {
   type: "webhook";
   url: string;
   /**
-   * failure: only runs that did not succeed; always: every run.
+   * failure: only runs that did not succeed (failed, partial, refused, interrupted); always: every run.
    */
   on?: "failure" | "always";
   signingSecret?: SecretRef1;
@@ -208,6 +212,69 @@ export interface NotificationTarget {
  * Signs the body with HMAC-SHA256 in the X-CDP-Signature header.
  */
 export interface SecretRef1 {
+  env: string;
+}
+/**
+ * Who is emailed about runs, through which SMTP server: a message per run that did not succeed (or every run), and optionally a daily digest.
+ */
+export interface EmailTarget {
+  type: "email";
+  smtp: Smtp;
+  /**
+   * The sender address of the messages.
+   */
+  from: string;
+  /**
+   * The recipients of every message.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  to: string[];
+  /**
+   * failure: only runs that did not succeed (failed, partial, refused, interrupted); always: every run.
+   */
+  on?: "failure" | "always";
+  /**
+   * Also one message a day, at this local time, summing up the connection's runs of the past 24 hours (sent by the host's digest timer, e.g. the scheduler worker).
+   */
+  digest?: {
+    /**
+     * A local time of day, HH:mm (24 hours).
+     */
+    at: string;
+    /**
+     * IANA time zone of `at`, e.g. Europe/Amsterdam.
+     */
+    timeZone: string;
+  };
+}
+/**
+ * The SMTP server messages are handed to. Its password is a secret reference, read at run time.
+ */
+export interface Smtp {
+  /**
+   * The SMTP server's host name or address.
+   */
+  host: string;
+  /**
+   * The SMTP server's port; default 465 with security tls, 587 otherwise.
+   */
+  port?: number;
+  /**
+   * tls: TLS from the first byte (usually port 465); starttls: the connection must be upgraded to TLS before anything is sent (usually 587); none: plain text, only for a relay on the host's own network.
+   */
+  security?: "tls" | "starttls" | "none";
+  /**
+   * The SMTP login; with it, a password is required.
+   */
+  username?: string;
+  password?: SecretRef2;
+}
+/**
+ * The SMTP password, read from this environment variable at run time.
+ */
+export interface SecretRef2 {
   env: string;
 }
 /**
