@@ -1,5 +1,5 @@
 import { createTransport } from 'nodemailer';
-import { redact, type Connection, type EmailTarget, type Logger, type Notifier, type RunReport } from '@cdp/sdk';
+import { redact, retry, type Connection, type EmailTarget, type Logger, type Notifier, type RunReport } from '@cdp/sdk';
 import { beforeDeadline, checkedAddress } from './addresses.js';
 import type { SecretResolver } from './secrets.js';
 import { notifiedTargets } from './webhook-notifier.js';
@@ -89,8 +89,7 @@ export class EmailNotifier implements Notifier, DigestSender {
     const deadline = Date.now() + this.options.totalTimeoutMs;
     const address = await beforeDeadline(checkedAddress(smtp.host, this.options.allowPrivateAddresses, 'email notifications'), deadline, 'its host name was not resolved in time');
     const security = smtp.security ?? 'starttls';
-    let delay = this.options.backoffMs;
-    for (let attempt = 1; ; attempt++) {
+    const send = async (): Promise<void> => {
       const timeoutMs = Math.max(1, Math.min(this.options.timeoutMs, deadline - Date.now()));
       const transport = createTransport({
         // The address that was checked, so a second lookup cannot move the connection; TLS still checks the name.
@@ -109,21 +108,13 @@ export class EmailNotifier implements Notifier, DigestSender {
         disableUrlAccess: true,
       });
       try {
-        await beforeDeadline(
-          transport.sendMail({ from: target.from, to: target.to, subject: message.subject, text: message.text }),
-          deadline,
-          `no answer within ${this.options.totalTimeoutMs} ms`,
-        );
-        return;
-      } catch (error) {
-        const pause = Math.min(delay, deadline - Date.now());
-        if (!retryable(error) || attempt >= this.options.attempts || pause <= 0) throw error;
-        await new Promise((resolve) => setTimeout(resolve, pause));
-        delay *= 2;
+        const sent = transport.sendMail({ from: target.from, to: target.to, subject: message.subject, text: message.text });
+        await beforeDeadline(sent, deadline, `no answer within ${this.options.totalTimeoutMs} ms`);
       } finally {
         transport.close();
       }
-    }
+    };
+    await retry(send, { attempts: this.options.attempts, backoffMs: this.options.backoffMs, deadline, retryable });
   }
 }
 

@@ -3,7 +3,7 @@ import type { LookupAddress } from 'node:dns';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { redact, type Connection, type Logger, type NotificationTarget, type Notifier, type RunReport, type WebhookTarget } from '@cdp/sdk';
+import { redact, retry, type Connection, type Logger, type NotificationTarget, type Notifier, type RunReport, type WebhookTarget } from '@cdp/sdk';
 import { beforeDeadline, checkedAddress } from './addresses.js';
 import type { SecretResolver } from './secrets.js';
 
@@ -55,6 +55,16 @@ export function notifiedTargets<T extends NotificationTarget['type']>(connection
   );
 }
 
+/** Why one attempt was not delivered, and whether another may be. */
+class DeliveryFailure extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
 type Attempt = { delivered: true } | { delivered: false; retryable: boolean; reason: string };
 
 /**
@@ -91,16 +101,13 @@ export class WebhookNotifier implements Notifier {
     const headers = this.headers(target, body);
     const url = new URL(target.url);
     const address = await beforeDeadline(checkedAddress(url.hostname, this.options.allowPrivateAddresses, 'webhooks'), deadline, 'its host name was not resolved in time');
-    let delay = this.options.backoffMs;
-    for (let attempt = 1; ; attempt++) {
-      const outcome = await post(url, address, body, headers, Math.max(1, Math.min(this.options.timeoutMs, deadline - Date.now())));
-      if (outcome.delivered) return;
-      const pause = Math.min(delay, deadline - Date.now());
-      if (!outcome.retryable || attempt === this.options.attempts || pause <= 0) throw new Error(outcome.reason);
-      await new Promise((resolve) => setTimeout(resolve, pause));
-      if (Date.now() >= deadline) throw new Error(outcome.reason);
-      delay *= 2;
-    }
+    await retry(
+      async () => {
+        const outcome = await post(url, address, body, headers, Math.max(1, Math.min(this.options.timeoutMs, deadline - Date.now())));
+        if (!outcome.delivered) throw new DeliveryFailure(outcome.reason, outcome.retryable);
+      },
+      { attempts: this.options.attempts, backoffMs: this.options.backoffMs, deadline, retryable: (error) => !(error instanceof DeliveryFailure) || error.retryable },
+    );
   }
 
   private headers(target: WebhookTarget, body: string): Record<string, string> {

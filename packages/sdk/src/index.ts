@@ -8,6 +8,7 @@ export * from './ports/state-store.js';
 export * from './ports/store-input.js';
 export * from './profile.js';
 export * from './report.js';
+export * from './retry.js';
 export * from './identifiers.js';
 export * from './consent.js';
 export * from './mapping/import-mapping.js';
