@@ -1,4 +1,5 @@
 import {
+  applyInBatches,
   CdpError,
   identifierKey,
   systemClock,
@@ -8,7 +9,6 @@ import {
   type ProfilePatch,
   type ProfileStore,
   type SegmentQuery,
-  validatePatch,
 } from '@cdp/sdk';
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db, type Filter } from 'mongodb';
 import { batchesOf } from './batches.js';
@@ -117,13 +117,8 @@ export class MongoProfileStore implements ProfileStore {
    * Validates every patch first (a bad one throws before anything is written), then per batch: one read of
    * the profiles and one bulk write of compare-and-set writes, one per profile carrying all its patches.
    */
-  async applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {
-    patches.forEach(validatePatch);
-    const results: PatchResult[] = [];
-    for (let start = 0; start < patches.length; start += this.writeBatchSize) {
-      results.push(...(await this.applyBatch(patches.slice(start, start + this.writeBatchSize))));
-    }
-    return results;
+  applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {
+    return applyInBatches(patches, this.writeBatchSize, (batch) => this.applyBatch(batch));
   }
 
   /**

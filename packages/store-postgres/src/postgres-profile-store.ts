@@ -1,10 +1,11 @@
 import {
+  applyInBatches,
   assertFieldName,
   CdpError,
   identifierKey,
   patchProfile,
   systemClock,
-  validatePatch,
+  applyInBatches,
   type Clock,
   type PatchResult,
   type Profile,
@@ -115,13 +116,8 @@ export class PostgresProfileStore implements ProfileStore {
    * Validates every patch first (a bad one throws before anything is written), then per batch one transaction:
    * the batch's profiles are read and locked, patched with the reference semantics, and written in one statement.
    */
-  async applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {
-    patches.forEach(validatePatch);
-    const results: PatchResult[] = [];
-    for (let start = 0; start < patches.length; start += this.writeBatchSize) {
-      results.push(...(await this.applyBatch(patches.slice(start, start + this.writeBatchSize))));
-    }
-    return results;
+  applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {
+    return applyInBatches(patches, this.writeBatchSize, (batch) => this.applyBatch(batch));
   }
 
   /**

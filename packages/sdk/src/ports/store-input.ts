@@ -1,6 +1,6 @@
 import { CdpError } from '../errors.js';
 import type { Profile, PropertyValue } from '../profile.js';
-import type { ProfilePatch } from './profile-store.js';
+import type { PatchResult, ProfilePatch } from './profile-store.js';
 
 /** Input a store refuses before writing anything (bad names, wrong shapes, impossible patches). */
 export class StoreInputError extends CdpError {
@@ -51,6 +51,21 @@ export function validatePatch(patch: ProfilePatch): void {
     if (typeof patch.version.value !== 'string') throw new StoreInputError(`In the ${where}, the source version value must be a string`);
   }
   if (patch.createWith) for (const name of Object.keys(patch.createWith.properties)) assertFieldName(name, `In the ${where}, property name`);
+}
+
+/**
+ * What every store's `applyPatches` does around its own batch write: validates every patch first (a bad one
+ * throws before anything is written), then hands the patches over in batches; the results keep the input order.
+ */
+export async function applyInBatches(
+  patches: ProfilePatch[],
+  batchSize: number,
+  applyBatch: (batch: ProfilePatch[]) => Promise<PatchResult[]>,
+): Promise<PatchResult[]> {
+  patches.forEach(validatePatch);
+  const results: PatchResult[] = [];
+  for (let start = 0; start < patches.length; start += batchSize) results.push(...(await applyBatch(patches.slice(start, start + batchSize))));
+  return results;
 }
 
 function isPropertyValue(value: unknown): value is PropertyValue {
