@@ -1,5 +1,5 @@
 import type { Command, OptionValues } from 'commander';
-import { createContext, type CliContext, type GlobalOptions } from './context.js';
+import type { CliContext, GlobalOptions } from './context.js';
 import type { ExitCodeValue } from './exit-codes.js';
 import type { Output } from './output.js';
 
@@ -10,7 +10,8 @@ export interface Invocation<Options> {
   options: Options;
 }
 
-export type Handler<Options, Args extends unknown[]> = (invocation: Invocation<Options>, ...args: Args) => Promise<ExitCodeValue>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command declares its own arguments
+export type Handler<Options = any, Args extends unknown[] = any[]> = (invocation: Invocation<Options>, ...args: Args) => Promise<ExitCodeValue>;
 
 /** Where the handler's exit code goes, and the process-level inputs commands run with. */
 export interface CommandHost {
@@ -19,13 +20,17 @@ export interface CommandHost {
   exitCode?: ExitCodeValue;
 }
 
-/** Adapts a handler to commander: builds the context from the global options and records the exit code. */
-export function action<Options extends OptionValues, Args extends unknown[]>(host: CommandHost, handler: Handler<Options, Args>): (...params: unknown[]) => Promise<void> {
+/**
+ * Adapts a handler to commander: loads the command's module only when the command runs, builds the context
+ * from the global options and records the exit code.
+ */
+export function lazyAction(host: CommandHost, load: () => Promise<Handler>): (...params: unknown[]) => Promise<void> {
   return async (...params) => {
     const command = params[params.length - 1] as Command;
-    const globals = command.optsWithGlobals<GlobalOptions & Options>();
-    const ctx = createContext(globals.logLevel, host.env, host.output);
-    host.exitCode = await handler({ ctx, globals, options: command.opts<Options>() }, ...(command.processedArgs as Args));
+    const globals = command.optsWithGlobals<GlobalOptions & OptionValues>();
+    const [handler, { createContext }] = await Promise.all([load(), import('./context.js')]);
+    const ctx = createContext(globals, host.env, host.output);
+    host.exitCode = await handler({ ctx, globals, options: command.opts() }, ...command.processedArgs);
   };
 }
 

@@ -62,9 +62,9 @@ export class FileConnectionSource implements ConnectionSource {
 }
 
 /** In a folder, connection files are told from other JSON (such as a catalog) by their name. */
-const CONNECTION_SUFFIX = '.connection.json';
+export const CONNECTION_SUFFIX = '.connection.json';
 
-async function expand(path: string): Promise<string[]> {
+export async function expand(path: string): Promise<string[]> {
   let isFolder: boolean;
   try {
     isFolder = (await stat(path)).isDirectory();

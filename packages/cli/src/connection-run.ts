@@ -1,6 +1,6 @@
 import type { RunReport } from '@cdp/sdk';
 import { readCatalogFile } from './catalog-file.js';
-import type { Invocation } from './command-kit.js';
+import type { Handler, Invocation } from './command-kit.js';
 import { connectionSource, readConnectionFile } from './connection-files.js';
 import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { checkCredentials, validateConnectionFile, withHost } from './host.js';
@@ -16,6 +16,12 @@ export interface RunFlags {
   json?: boolean;
   allowFailures?: boolean;
 }
+
+/** `cdp run <connection.json>`: Run now, with progress, then the run report. */
+export const runConnection: Handler<RunFlags, [string]> = (invocation, path) => runConnectionFile(invocation, path, false);
+
+/** `cdp test <connection.json>`: the dry run; counts what a run would do and writes nothing. */
+export const testConnectionFile: Handler<Omit<RunFlags, 'force'>, [string]> = (invocation, path) => runConnectionFile(invocation, path, true);
 
 /**
  * Runs (or dry-runs) a connection file: the config is checked before anything is opened, then MongoDB and the

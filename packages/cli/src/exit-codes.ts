@@ -1,5 +1,3 @@
-import { CdpError } from '@cdp/sdk';
-
 /** The process exit codes of every command; scripts and CI rely on them. */
 export const ExitCode = {
   ok: 0,
@@ -50,7 +48,9 @@ const MONGO_UNREACHABLE = ['MongoServerSelectionError', 'MongoNetworkError', 'Mo
 
 export function exitCodeOf(error: unknown): ExitCodeValue {
   if (error instanceof CliError) return error.exitCode;
-  if (error instanceof CdpError) return CODES_BY_ERROR[error.code] ?? ExitCode.runFailed;
   if (error instanceof Error && MONGO_UNREACHABLE.includes(error.name)) return ExitCode.unreachable;
+  // CdpError and its kinds, by their code: the SDK is not loaded before a command needs it.
+  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+  if (typeof code === 'string') return CODES_BY_ERROR[code] ?? ExitCode.runFailed;
   return ExitCode.runFailed;
 }

@@ -1,5 +1,6 @@
 import { redact } from '@cdp/sdk';
 import { openMongoStores, type MongoStores } from '@cdp/store-mongodb';
+import { envValue } from './env.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
 /** How long to look for the server before saying it cannot be reached. */
@@ -8,7 +9,7 @@ const DEFAULT_DATABASE = 'cdp';
 
 /** MONGODB_URI, required by every command that reads or writes profiles, state or history. */
 export function requireMongoUri(env: NodeJS.ProcessEnv): string {
-  const uri = env.MONGODB_URI?.trim();
+  const uri = envValue(env, 'MONGODB_URI');
   if (!uri) {
     throw new CliError(
       'MONGODB_URI is not set: point it at the MongoDB server that holds the profiles and connection state, ' +

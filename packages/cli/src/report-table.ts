@@ -80,7 +80,10 @@ function goalNotes(goal: GoalReport): string[] {
   if (goal.error) notes.push(`${goal.goalId}: ${goal.error}`);
   for (const audience of goal.audiences) {
     const where = `${goal.goalId} / ${audience.audienceId}`;
-    const reasons = Object.entries(audience.skipped).filter(([, count]) => (count ?? 0) > 0);
+    // By name: the order reasons were first met in depends on how batches interleave.
+    const reasons = Object.entries(audience.skipped)
+      .filter(([, count]) => (count ?? 0) > 0)
+      .sort(([a], [b]) => a.localeCompare(b));
     if (reasons.length > 0) notes.push(`${where}: skipped ${reasons.map(([reason, count]) => `${reason} ${formatCount(count ?? 0)}`).join(', ')}`);
     const carried = memberChanges(audience);
     if (carried) notes.push(`${where}: ${carried}`);

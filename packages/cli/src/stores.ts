@@ -1,6 +1,7 @@
 import type { ProfileStore, StateStore } from '@cdp/sdk';
 import { mongoJobs, postgresJobs, type JobStore } from '@cdp/scheduler';
 import { openPostgresStores } from '@cdp/store-postgres';
+import { envValue } from './env.js';
 import { cannotReach, connectStores, requireMongoUri } from './mongo.js';
 
 /** How long to wait for a PostgreSQL connection before saying the server cannot be reached. */
@@ -20,7 +21,7 @@ export interface HostStores {
  * MONGODB_URI (refused with a hint when neither is set).
  */
 export async function openStores(env: NodeJS.ProcessEnv, uniqueIdentifiers: string[], mongoUri?: string): Promise<HostStores> {
-  const databaseUrl = env.DATABASE_URL?.trim();
+  const databaseUrl = envValue(env, 'DATABASE_URL');
   if (!mongoUri && databaseUrl && /^postgres(?:ql)?:\/\//i.test(databaseUrl)) {
     try {
       const stores = await openPostgresStores(databaseUrl, { uniqueIdentifiers, pool: { connectionTimeoutMillis: CONNECT_TIMEOUT_MS } });

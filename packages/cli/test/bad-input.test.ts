@@ -36,44 +36,44 @@ describe('bad input: a clear message and a non-zero exit', () => {
     delete config.name;
     const result = await cdp(['validate', await writeJson('broken.connection.json', config)]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/problems?/);
-    expect(result.stderr).toContain('/goals/0/mappings/0/mode');
-    expect(result.stderr).toContain('name');
+    expect(result.stdout).toMatch(/problems?/);
+    expect(result.stdout).toContain('/goals/0/mappings/0/mode');
+    expect(result.stdout).toContain('name');
   });
 
   it('names the line and column of invalid JSON', async () => {
     const result = await cdp(['validate', await writeJson('bad.json', '{ "id": "x",\n  "name": }')]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/not valid JSON: line 2, column/);
+    expect(result.stdout).toMatch(/not valid JSON: line 2, column/);
   });
 
   it('says which file is missing', async () => {
     const result = await cdp(['validate', join(dir, 'nowhere.json')]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('no such file');
+    expect(result.stdout).toContain('no such file');
   });
 
   it('refuses a missing catalog', async () => {
     const result = await runCdp(['--catalog', join(dir, 'no-catalog.json'), 'validate', CONNECTION], env);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('Cannot read the catalog');
+    expect(result.stdout).toContain('Cannot read the catalog');
   });
 
   it('refuses a catalog property name no config could use, naming the file and the entry', async () => {
     const catalog = await writeJson('where-catalog.json', JSON.stringify({ segments: ['s'], properties: [{ name: '$where' }, { name: 'a.b' }] }));
     const result = await runCdp(['--catalog', catalog, 'validate', CONNECTION], env);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`The catalog ${catalog} is invalid`);
-    expect(result.stderr).toMatch(/\/properties\/0\/name: "\$where" is not usable: a property name is a property name of letters/);
-    expect(result.stderr).toContain('/properties/1/name: "a.b" is not usable');
+    expect(result.stdout).toContain(`The catalog ${catalog} is invalid`);
+    expect(result.stdout).toMatch(/\/properties\/0\/name: "\$where" is not usable: a property name is a property name of letters/);
+    expect(result.stdout).toContain('/properties/1/name: "a.b" is not usable');
   });
 
   it('refuses a catalog nested thousands of levels deep with its file name, without a stack overflow', async () => {
     const catalog = await writeJson('deep-catalog.json', `{ "segments": ${'['.repeat(3000)}${']'.repeat(3000)} }`);
     const result = await runCdp(['--catalog', catalog, 'validate', CONNECTION], env);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(catalog);
-    expect(result.stderr).not.toMatch(/Maximum call stack|RangeError/);
+    expect(result.stdout).toContain(catalog);
+    expect(result.stdout).not.toMatch(/Maximum call stack|RangeError/);
   });
 
   it('shows no part of a MONGODB_URI password, even one with an unescaped @', async () => {
@@ -148,7 +148,7 @@ describe('what a connection file may not decide', () => {
     for (const args of [['validate', path], ['run', path], ['test', path]]) {
       const result = await cdp(args, { AWS_SECRET_ACCESS_KEY: AWS_SECRET });
       expect(result.code).toBe(2);
-      expect(result.stderr).toContain('/auth/baseUrl: is neither a Mailchimp API host (https://<dc>.api.mailchimp.com/3.0) nor a base URL the operator allows');
+      expect(result.stdout + result.stderr).toContain('/auth/baseUrl: is neither a Mailchimp API host (https://<dc>.api.mailchimp.com/3.0) nor a base URL the operator allows');
       expect(result.stdout + result.stderr).not.toContain(AWS_SECRET);
     }
     expect(requests).toBe(0);

@@ -66,8 +66,8 @@ describe('cdp run', () => {
     expect(report).toMatchObject({ connectionId: 'newsletter', status: 'succeeded', dryRun: false });
     const exported = report.goals.find((goal: { kind: string }) => goal.kind === 'export').audiences[0];
     expect(exported.created).toBeGreaterThan(100);
-    // Not a terminal: progress comes as plain lines on standard error.
-    expect(result.stderr).toMatch(/export-newsletter-subscribers: [\d,]+ profiles processed, [\d,]+\/s/);
+    // Not a terminal: progress comes as plain timestamped lines on standard error, a final one per goal.
+    expect(result.stderr).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z export-newsletter-subscribers: 218 profiles processed in [\d.]+ m?s, [\d,]+\/s, done$/m);
   });
 
   it('prints a readable table; an immediate second run sends nothing', async () => {

@@ -1,8 +1,8 @@
 import type { AudienceInfo } from '@cdp/sdk';
-import type { Command } from 'commander';
 import { readCatalogFile } from '../catalog-file.js';
-import { action, type CommandHost } from '../command-kit.js';
+import type { Handler } from '../command-kit.js';
 import { readConnectionFile } from '../connection-files.js';
+import { envValue } from '../env.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { CONNECTORS, validateConnectionFile } from '../host.js';
 import { formatCount, renderTable } from '../table.js';
@@ -16,29 +16,20 @@ interface AudiencesFlags {
 const API_KEY_VARIABLE = 'MAILCHIMP_API_KEY';
 
 /** `cdp audiences`: the audiences and merge fields the API key can see. */
-export function registerAudiences(program: Command, host: CommandHost): void {
-  program
-    .command('audiences')
-    .description(`the Mailchimp audiences and merge fields the API key (${API_KEY_VARIABLE}, or a connection's auth) can see`)
-    .option('--connection <file>', "use this connection's credentials instead of MAILCHIMP_API_KEY")
-    .option('--json', 'print the audiences as JSON')
-    .action(
-      action<AudiencesFlags, []>(host, async ({ ctx, globals, options }) => {
-        const auth = options.connection ? await connectionAuth(options.connection, globals.catalog) : defaultAuth(ctx.env);
-        const mailchimp = CONNECTORS.find((connector) => connector.id === 'mailchimp')!;
-        const session = await mailchimp.connect(auth, { secret: (ref) => ctx.secrets.secret(ref), logger: ctx.logger });
-        try {
-          await session.check();
-          const audiences = await session.audiences();
-          if (options.json) ctx.output.json(audiences);
-          else ctx.output.line(renderAudiences(audiences));
-        } finally {
-          await session.close();
-        }
-        return ExitCode.ok;
-      }),
-    );
-}
+export const audiences: Handler<AudiencesFlags, []> = async ({ ctx, globals, options }) => {
+  const auth = options.connection ? await connectionAuth(options.connection, globals.catalog) : defaultAuth(ctx.env);
+  const mailchimp = CONNECTORS.find((connector) => connector.id === 'mailchimp')!;
+  const session = await mailchimp.connect(auth, { secret: (ref) => ctx.secrets.secret(ref), logger: ctx.logger });
+  try {
+    await session.check();
+    const audiences = await session.audiences();
+    if (options.json) ctx.output.json(audiences);
+    else ctx.output.line(renderAudiences(audiences));
+  } finally {
+    await session.close();
+  }
+  return ExitCode.ok;
+};
 
 async function connectionAuth(path: string, catalogPath: string): Promise<unknown> {
   const { catalog } = await readCatalogFile(catalogPath);
@@ -46,7 +37,7 @@ async function connectionAuth(path: string, catalogPath: string): Promise<unknow
 }
 
 function defaultAuth(env: NodeJS.ProcessEnv): unknown {
-  if (!env[API_KEY_VARIABLE]) {
+  if (envValue(env, API_KEY_VARIABLE) === undefined) {
     throw new CliError(`${API_KEY_VARIABLE} is not set: set it to a Mailchimp API key, or pass --connection <file>`, ExitCode.badInput);
   }
   return { apiKey: { env: API_KEY_VARIABLE } };

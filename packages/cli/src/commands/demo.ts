@@ -2,11 +2,11 @@ import { fileURLToPath } from 'node:url';
 import { startSandbox, type Sandbox } from '@cdp/mailchimp-sandbox';
 import type { RunReport } from '@cdp/sdk';
 import { loadProfilesFromNdjson, mongoFromEnvironment } from '@cdp/store-mongodb';
-import type { Command } from 'commander';
 import { readCatalogFile } from '../catalog-file.js';
-import { action, type CommandHost } from '../command-kit.js';
+import type { Handler } from '../command-kit.js';
 import { connectionSource, readConnectionFile } from '../connection-files.js';
 import type { CliContext } from '../context.js';
+import { envValue } from '../env.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { validateConnectionFile, withHost, type Host } from '../host.js';
 import { databaseName, withoutCredentials } from '../mongo.js';
@@ -34,39 +34,32 @@ const SANDBOX_API_KEY = '0123456789abcdef0123456789abcdef-us1';
  * `cdp demo` (what `npm start` runs): the example connection on MONGODB_URI, or else the embedded default (an
  * in-memory MongoDB-compatible server), and the Mailchimp sandbox, run twice, to show a full run and then the delta.
  */
-export function registerDemo(program: Command, host: CommandHost): void {
-  program
-    .command('demo')
-    .description('run the example connection twice on MONGODB_URI (else an in-memory MongoDB-compatible server) and the Mailchimp sandbox')
-    .action(
-      action<object, []>(host, async ({ ctx }) => {
-        const seed = await readSeed(DEMO.seed);
-        const catalog = await readCatalogFile(DEMO.catalog);
-        const file = await readConnectionFile(DEMO.connection);
-        await validateConnectionFile(file, catalog.catalog);
+export const demo: Handler<object, []> = async ({ ctx }) => {
+  const seed = await readSeed(DEMO.seed);
+  const catalog = await readCatalogFile(DEMO.catalog);
+  const file = await readConnectionFile(DEMO.connection);
+  await validateConnectionFile(file, catalog.catalog);
 
-        const ownDatabase = Boolean(ctx.env.MONGODB_URI?.trim());
-        ctx.output.line(`Starting ${ownDatabase ? '' : 'the in-memory MongoDB-compatible server and '}the Mailchimp sandbox…`);
-        const mongo = await mongoFromEnvironment('cdp-demo', ctx.env);
-        let sandbox: Sandbox | undefined;
-        try {
-          sandbox = await startSandbox({ seed });
-          // The demo talks to its own sandbox only, whatever the environment says.
-          ctx.env.MAILCHIMP_BASE_URL = sandbox.baseUrl;
-          ctx.env.MAILCHIMP_API_KEY = seed.apiKeys?.[0] ?? SANDBOX_API_KEY;
-          const members = (seed.lists ?? []).reduce((sum, list) => sum + (list.members?.length ?? 0), 0);
-          const where = ownDatabase ? 'MongoDB from MONGODB_URI' : 'MongoDB-compatible server';
-          ctx.output.line(`  ${where}: ${withoutCredentials(mongo.uri)} (database ${databaseName(mongo.uri)})`);
-          ctx.output.line(`  Mailchimp sandbox: ${sandbox.baseUrl} (${seed.lists?.length ?? 0} audiences, ${members} members)`);
-          const running = sandbox;
-          return await withHost(ctx, { catalog, connections: connectionSource([file]), mongoUri: mongo.uri }, (host) => twoRuns(ctx, host, file.id, running));
-        } finally {
-          await sandbox?.close();
-          await mongo.stop();
-        }
-      }),
-    );
-}
+  const ownDatabase = envValue(ctx.env, 'MONGODB_URI') !== undefined;
+  ctx.output.line(`Starting ${ownDatabase ? '' : 'the in-memory MongoDB-compatible server and '}the Mailchimp sandbox…`);
+  const mongo = await mongoFromEnvironment('cdp-demo', ctx.env);
+  let sandbox: Sandbox | undefined;
+  try {
+    sandbox = await startSandbox({ seed });
+    // The demo talks to its own sandbox only, whatever the environment says.
+    ctx.env.MAILCHIMP_BASE_URL = sandbox.baseUrl;
+    ctx.env.MAILCHIMP_API_KEY = seed.apiKeys?.[0] ?? SANDBOX_API_KEY;
+    const members = (seed.lists ?? []).reduce((sum, list) => sum + (list.members?.length ?? 0), 0);
+    const where = ownDatabase ? 'MongoDB from MONGODB_URI' : 'MongoDB-compatible server';
+    ctx.output.line(`  ${where}: ${withoutCredentials(mongo.uri)} (database ${databaseName(mongo.uri)})`);
+    ctx.output.line(`  Mailchimp sandbox: ${sandbox.baseUrl} (${seed.lists?.length ?? 0} audiences, ${members} members)`);
+    const running = sandbox;
+    return await withHost(ctx, { catalog, connections: connectionSource([file]), mongoUri: mongo.uri }, (host) => twoRuns(ctx, host, file.id, running));
+  } finally {
+    await sandbox?.close();
+    await mongo.stop();
+  }
+};
 
 async function twoRuns(ctx: CliContext, host: Host, connectionId: string, sandbox: Sandbox): Promise<ExitCodeValue> {
   const { output } = ctx;

@@ -1,7 +1,6 @@
 import { isValidEmail, normalizeEmail } from '@cdp/sdk';
-import type { Command } from 'commander';
 import { readCatalogFile } from '../catalog-file.js';
-import { action, type CommandHost } from '../command-kit.js';
+import type { Handler } from '../command-kit.js';
 import { connectionSource, findConnection, readConnectionPaths } from '../connection-files.js';
 import type { CliContext } from '../context.js';
 import { diagnose, resync, type Diagnosis, type DiagnosisSources, type ResyncOutcome } from '../diagnosis.js';
@@ -15,39 +14,28 @@ interface DiagnoseFlags {
 }
 
 /** `cdp diagnose <connection-id> <email>`: everything the connection knows about one email, and a re-sync. */
-export function registerDiagnose(program: Command, host: CommandHost): void {
-  program
-    .command('diagnose')
-    .description('one email through a connection: profile, consent, segments, last payload, member status, last error')
-    .argument('<connection-id>', 'the connection id')
-    .argument('<email>', 'the email address')
-    .option('--resync', 'push this one profile to its export audiences now')
-    .option('--json', 'print the diagnosis as JSON')
-    .action(
-      action<DiagnoseFlags, [string, string]>(host, async ({ ctx, globals, options }, connectionId, email) => {
-        if (!isValidEmail(normalizeEmail(email))) throw new CliError(`"${email}" is not a valid email address`, ExitCode.badInput);
-        const file = findConnection(await readConnectionPaths(globals.connections), connectionId);
-        const catalog = await readCatalogFile(globals.catalog);
-        const connection = await validateConnectionFile(file, catalog.catalog);
-        return withHost(ctx, { catalog, connections: connectionSource([file]) }, async ({ stores, service }) => {
-          const connector = CONNECTORS.find((candidate) => candidate.id === connection.connector)!;
-          const session = await connector.connect(connection.auth, { secret: (ref) => ctx.secrets.secret(ref), logger: ctx.logger });
-          try {
-            await session.check();
-            const sources: DiagnosisSources = { connection, profiles: stores.profiles, state: stores.state, session, service };
-            const outcomes = options.resync ? await resync(sources, email) : undefined;
-            const diagnosis = await diagnose(sources, email);
-            if (options.json) ctx.output.json({ ...diagnosis, ...(outcomes ? { resync: outcomes } : {}) });
-            else printDiagnosis(ctx, diagnosis, outcomes);
-            const resyncFailed = outcomes?.some((outcome) => outcome.outcome === 'failed') ?? false;
-            return resyncFailed ? ExitCode.runFailed : ExitCode.ok;
-          } finally {
-            await session.close();
-          }
-        });
-      }),
-    );
-}
+export const diagnoseCommand: Handler<DiagnoseFlags, [string, string]> = async ({ ctx, globals, options }, connectionId, email) => {
+  if (!isValidEmail(normalizeEmail(email))) throw new CliError(`"${email}" is not a valid email address`, ExitCode.badInput);
+  const file = findConnection(await readConnectionPaths(globals.connections), connectionId);
+  const catalog = await readCatalogFile(globals.catalog);
+  const connection = await validateConnectionFile(file, catalog.catalog);
+  return withHost(ctx, { catalog, connections: connectionSource([file]) }, async ({ stores, service }) => {
+    const connector = CONNECTORS.find((candidate) => candidate.id === connection.connector)!;
+    const session = await connector.connect(connection.auth, { secret: (ref) => ctx.secrets.secret(ref), logger: ctx.logger });
+    try {
+      await session.check();
+      const sources: DiagnosisSources = { connection, profiles: stores.profiles, state: stores.state, session, service };
+      const outcomes = options.resync ? await resync(sources, email) : undefined;
+      const diagnosis = await diagnose(sources, email);
+      if (options.json) ctx.output.json({ ...diagnosis, ...(outcomes ? { resync: outcomes } : {}) });
+      else printDiagnosis(ctx, diagnosis, outcomes);
+      const resyncFailed = outcomes?.some((outcome) => outcome.outcome === 'failed') ?? false;
+      return resyncFailed ? ExitCode.runFailed : ExitCode.ok;
+    } finally {
+      await session.close();
+    }
+  });
+};
 
 function printDiagnosis({ output }: CliContext, diagnosis: Diagnosis, outcomes: ResyncOutcome[] | undefined): void {
   const { profile } = diagnosis;

@@ -1,6 +1,5 @@
 import type { RunReport } from '@cdp/sdk';
-import type { Command } from 'commander';
-import { action, type CommandHost } from '../command-kit.js';
+import type { Handler } from '../command-kit.js';
 import { findConnection, readConnectionPaths } from '../connection-files.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { openStores } from '../stores.js';
@@ -14,32 +13,21 @@ interface HistoryFlags {
 }
 
 /** `cdp history <connection-id>`: the connection's runs, newest first, with their errors. */
-export function registerHistory(program: Command, host: CommandHost): void {
-  program
-    .command('history')
-    .description('runs of a connection, newest first, with their errors')
-    .argument('<connection-id>', 'the connection id')
-    .option('--since <period>', 'runs started in this period (30m, 12h, 7d, 2w) or since this date', '7d')
-    .option('--limit <n>', 'at most this many runs', '50')
-    .option('--json', 'print the runs as JSON')
-    .action(
-      action<HistoryFlags, [string]>(host, async ({ ctx, globals, options }, connectionId) => {
-        const since = parseSince(options.since, new Date());
-        const limit = Number(options.limit);
-        if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit must be a positive whole number, got "${options.limit}"`, ExitCode.badInput);
-        findConnection(await readConnectionPaths(globals.connections), connectionId);
-        const stores = await openStores(ctx.env, []);
-        try {
-          const runs = await stores.state.listRuns({ connectionId, since, limit });
-          if (options.json) ctx.output.json(runs);
-          else ctx.output.line(renderHistory(connectionId, runs, options.since));
-        } finally {
-          await stores.close();
-        }
-        return ExitCode.ok;
-      }),
-    );
-}
+export const history: Handler<HistoryFlags, [string]> = async ({ ctx, globals, options }, connectionId) => {
+  const since = parseSince(options.since, new Date());
+  const limit = Number(options.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit must be a positive whole number, got "${options.limit}"`, ExitCode.badInput);
+  findConnection(await readConnectionPaths(globals.connections), connectionId);
+  const stores = await openStores(ctx.env, []);
+  try {
+    const runs = await stores.state.listRuns({ connectionId, since, limit });
+    if (options.json) ctx.output.json(runs);
+    else ctx.output.line(renderHistory(connectionId, runs, options.since));
+  } finally {
+    await stores.close();
+  }
+  return ExitCode.ok;
+};
 
 function renderHistory(connectionId: string, runs: RunReport[], since: string): string {
   if (runs.length === 0) return `No runs of ${connectionId} in the last ${since}.`;

@@ -1,6 +1,5 @@
 import { assertValidSeed, startSandbox, type SandboxSeed } from '@cdp/mailchimp-sandbox';
-import type { Command } from 'commander';
-import { action, type CommandHost } from '../command-kit.js';
+import type { Handler } from '../command-kit.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { readJsonFile } from '../read-json.js';
 import { interrupted } from '../signals.js';
@@ -11,28 +10,19 @@ interface SandboxFlags {
 }
 
 /** `cdp sandbox`: the Mailchimp sandbox on its own, until interrupted. */
-export function registerSandbox(program: Command, host: CommandHost): void {
-  program
-    .command('sandbox')
-    .description('start the Mailchimp sandbox on 127.0.0.1 until interrupted (Ctrl-C)')
-    .option('--port <port>', 'port to listen on (0 picks a free one)', '4010')
-    .option('--seed <file>', 'seed JSON: API keys, audiences with merge fields and members, campaigns')
-    .action(
-      action<SandboxFlags, []>(host, async ({ ctx, options }) => {
-        const port = Number(options.port);
-        if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new CliError(`--port must be a port number, got "${options.port}"`, ExitCode.badInput);
-        const seed = options.seed ? await readSeed(options.seed) : undefined;
-        const stopRequested = interrupted();
-        const sandbox = await startSandbox({ port, seed });
-        ctx.output.line(`Mailchimp sandbox listening on ${sandbox.url}`);
-        ctx.output.line(`  MAILCHIMP_BASE_URL=${sandbox.baseUrl}`);
-        ctx.output.line(seed?.apiKeys?.length ? `  accepted API keys: ${seed.apiKeys.length} from the seed` : '  any well-formed API key (<32 hex digits>-us1) is accepted');
-        await stopRequested;
-        await sandbox.close();
-        return ExitCode.ok;
-      }),
-    );
-}
+export const sandbox: Handler<SandboxFlags, []> = async ({ ctx, options }) => {
+  const port = Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new CliError(`--port must be a port number, got "${options.port}"`, ExitCode.badInput);
+  const seed = options.seed ? await readSeed(options.seed) : undefined;
+  const stopRequested = interrupted();
+  const sandbox = await startSandbox({ port, seed });
+  ctx.output.line(`Mailchimp sandbox listening on ${sandbox.url}`);
+  ctx.output.line(`  MAILCHIMP_BASE_URL=${sandbox.baseUrl}`);
+  ctx.output.line(seed?.apiKeys?.length ? `  accepted API keys: ${seed.apiKeys.length} from the seed` : '  any well-formed API key (<32 hex digits>-us1) is accepted');
+  await stopRequested;
+  await sandbox.close();
+  return ExitCode.ok;
+};
 
 /** Reads and checks a seed file; a bad seed lists its problems and starts nothing. */
 export async function readSeed(path: string): Promise<SandboxSeed> {
