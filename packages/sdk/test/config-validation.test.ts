@@ -151,6 +151,13 @@ describe('parseConnectionJson', () => {
     ['{ "a": 1 } extra', 'line 1, column 12: unexpected text after the end of the JSON value'],
     ['{ "a": "tab\there" }', 'line 1, column 12: a line break or control character inside a text value (write it as \\n or \\t)'],
     ['{ "a": "\\x" }', 'line 1, column 9: an invalid escape after "\\"'],
+    ['{ "a": "ok \\u12G4" }', 'line 1, column 12: an invalid escape after "\\"'],
+    ['{\n  // a comment\n  "a": 1\n}', 'line 2, column 3: comments are not allowed in JSON'],
+    ['{ "a": [1, 2', "line 1, column 13: the text ends inside a list: a ']' is missing"],
+    ['{ "a": 1', "line 1, column 9: the text ends inside an object: a '}' is missing"],
+    ['{ "a": 1. }', 'line 1, column 8: an invalid number (JSON numbers look like 12, -3.5 or 1e6)'],
+    ['{ "a" 1 }', "line 1, column 7: expected ':' after the property name"],
+    ['[1 2]', "line 1, column 4: expected ',' or ']' after a list item"],
   ])('locates the syntax error in %j', (text, where) => {
     expect(parseConnectionJson(text, 'newsletter.json')).toEqual({
       ok: false,
@@ -168,11 +175,18 @@ describe('parseConnectionJson', () => {
       ],
     });
     expect(parseConnectionJson('{ "a": { "x": 1 }, "b": { "x": 2 } }')).toMatchObject({ ok: true });
+    // The same key written with an escape is the same key.
+    expect(parseConnectionJson('{ "list": [{ "id": 1, "\\u0069d": 2 }] }')).toEqual({ ok: false, problems: [{ pointer: '/list/0/id', message: 'the config gives this key twice: only one value may be given' }] });
   });
 
   it('refuses a text over the size limit before parsing it', () => {
     const result = parseConnectionJson(`{ "name": "${'x'.repeat(MAX_CONFIG_BYTES)}" }`, 'huge.json');
     expect(result).toEqual({ ok: false, problems: [{ pointer: '', message: 'huge.json is larger than 4 MB; no connection is that large' }] });
+  });
+
+  it('refuses a text nested too deeply to read, without overflowing', () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    expect(parseConnectionJson(deep)).toMatchObject({ ok: false });
   });
 
   it('never quotes the text, which may hold a secret', () => {

@@ -1,3 +1,4 @@
+import { visit, type JSONPath } from 'jsonc-parser';
 import { pointerTo } from './pointers.js';
 
 /** Where a text stops being JSON, and why, in words. */
@@ -7,16 +8,6 @@ export interface JsonSyntaxError {
   reason: string;
 }
 
-class Stop {
-  constructor(
-    readonly offset: number,
-    readonly reason: string,
-  ) {}
-}
-
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-const ESCAPES = new Set(['"', '\\', '/', 'b', 'f', 'n', 'r', 't']);
-
 /** What a scan of a JSON text found: its first syntax error, and every key repeated within one object. */
 export interface JsonScan {
   syntax?: JsonSyntaxError;
@@ -24,133 +15,119 @@ export interface JsonScan {
   duplicateKeys: string[];
 }
 
+/** Strict JSON: no comments, no trailing commas, no empty text. */
+const STRICT = { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false };
+
+/** jsonc-parser's ParseErrorCode values (a const enum in its types, so not importable as values). */
+const ParseErrorCode = {
+  InvalidSymbol: 1,
+  InvalidNumberFormat: 2,
+  PropertyNameExpected: 3,
+  ValueExpected: 4,
+  ColonExpected: 5,
+  CommaExpected: 6,
+  CloseBraceExpected: 7,
+  CloseBracketExpected: 8,
+  EndOfFileExpected: 9,
+  InvalidCommentToken: 10,
+  UnexpectedEndOfComment: 11,
+  UnexpectedEndOfString: 12,
+  UnexpectedEndOfNumber: 13,
+  InvalidUnicode: 14,
+  InvalidEscapeCharacter: 15,
+  InvalidCharacter: 16,
+} as const;
+
 /**
- * Scans a JSON text once for its first syntax error and its repeated keys. JSON.parse's own messages
- * sometimes omit the position and quote the text, which may hold a secret; these never quote it.
+ * Scans a JSON text once (with jsonc-parser, in strict JSON mode) for its first syntax error and its repeated
+ * keys. JSON.parse's own messages sometimes omit the position and quote the text, which may hold a secret; these
+ * never quote it.
  */
 export function scanJson(text: string): JsonScan {
   const duplicateKeys: string[] = [];
-  const path: string[] = [];
-  let at = 0;
-  const fail = (reason: string, offset = at): never => {
-    throw new Stop(offset, reason);
-  };
-  const skipSpace = (): void => {
-    while (at < text.length && ' \t\n\r'.includes(text[at])) at++;
-  };
-  const expect = (char: string, reason: string): void => {
-    skipSpace();
-    if (text[at] !== char) fail(reason);
-    at++;
-  };
-
-  const value = (): void => {
-    skipSpace();
-    const char = text[at];
-    if (char === '{') return object();
-    if (char === '[') return list();
-    if (char === '"') return string();
-    NUMBER.lastIndex = at;
-    if (NUMBER.test(text)) {
-      at = NUMBER.lastIndex;
-      return;
-    }
-    const word = ['true', 'false', 'null'].find((literal) => text.startsWith(literal, at));
-    if (word) {
-      at += word.length;
-      return;
-    }
-    fail(char === undefined ? 'the text ends where a value was expected' : 'expected a value: text in double quotes, a number, true, false, null, {…} or […]');
-  };
-
-  const object = (): void => {
-    at++;
-    skipSpace();
-    if (text[at] === '}') {
-      at++;
-      return;
-    }
-    const keys = new Set<string>();
-    for (;;) {
-      skipSpace();
-      if (text[at] === '}') fail('a comma before "}" is not allowed');
-      if (text[at] !== '"') fail('expected a property name in double quotes');
-      const start = at;
-      string();
-      const key = JSON.parse(text.slice(start, at)) as string;
-      if (keys.has(key)) duplicateKeys.push(pointerTo('', ...path, key));
-      keys.add(key);
-      expect(':', "expected ':' after the property name");
-      path.push(key);
-      value();
-      path.pop();
-      skipSpace();
-      if (text[at] === '}') {
-        at++;
-        return;
-      }
-      expect(',', "expected ',' or '}' after a property value");
-    }
-  };
-
-  const list = (): void => {
-    at++;
-    skipSpace();
-    if (text[at] === ']') {
-      at++;
-      return;
-    }
-    for (let index = 0; ; index++) {
-      skipSpace();
-      if (text[at] === ']') fail('a comma before "]" is not allowed');
-      path.push(String(index));
-      value();
-      path.pop();
-      skipSpace();
-      if (text[at] === ']') {
-        at++;
-        return;
-      }
-      expect(',', "expected ',' or ']' after a list item");
-    }
-  };
-
-  const string = (): void => {
-    const start = at;
-    at++;
-    for (;;) {
-      const char = text[at];
-      if (char === undefined) fail('this text value has no closing double quote', start);
-      if (char === '"') {
-        at++;
-        return;
-      }
-      if (char < ' ') fail('a line break or control character inside a text value (write it as \\n or \\t)');
-      if (char === '\\') {
-        const escaped = text[at + 1];
-        if (escaped === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(at + 2, at + 6))) at += 6;
-        else if (ESCAPES.has(escaped)) at += 2;
-        else fail('an invalid escape after "\\"');
-      } else {
-        at++;
-      }
-    }
-  };
-
+  /** The keys seen so far in each object being read, innermost last; undefined for a list. */
+  const open: (Set<string> | undefined)[] = [];
+  let syntax: JsonSyntaxError | undefined;
   try {
-    value();
-    skipSpace();
-    if (at < text.length) fail('unexpected text after the end of the JSON value');
-    return { duplicateKeys };
+    visit(
+      text,
+      {
+        onObjectBegin: () => void open.push(new Set()),
+        onObjectEnd: () => void open.pop(),
+        onArrayBegin: () => void open.push(undefined),
+        onArrayEnd: () => void open.pop(),
+        onObjectProperty: (property: string, _offset: number, _length: number, _line: number, _column: number, path: () => JSONPath) => {
+          const keys = open.at(-1);
+          if (keys?.has(property)) duplicateKeys.push(pointerTo('', ...path().map(String), property));
+          keys?.add(property);
+        },
+        onError: (code: number, offset: number, length: number) => {
+          const container = open.length === 0 ? undefined : open.at(-1) ? 'object' : 'list';
+          syntax ??= located(text, ...explain(text, code, offset, length, container));
+        },
+      },
+      STRICT,
+    );
   } catch (error) {
     if (error instanceof RangeError) return { syntax: { line: 1, column: 1, reason: 'nested too deeply' }, duplicateKeys };
-    if (!(error instanceof Stop)) throw error;
-    return { syntax: { ...lineAndColumn(text, error.offset), reason: error.reason }, duplicateKeys };
+    throw error;
   }
+  return syntax ? { syntax, duplicateKeys } : { duplicateKeys };
 }
 
-function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+/** The offset and plain words of a parse error; errors inside a text value point at the offending character. */
+function explain(text: string, code: number, offset: number, length: number, inside: 'object' | 'list' | undefined): [number, string] {
+  const next = text[offset];
+  const before = text.slice(0, offset).trimEnd();
+  switch (code) {
+    case ParseErrorCode.UnexpectedEndOfString:
+      return [offset, 'this text value has no closing double quote'];
+    case ParseErrorCode.InvalidCharacter: {
+      let at = offset;
+      while (at < offset + length && text.charCodeAt(at) >= 0x20) at++;
+      return [at < offset + length ? at : offset, 'a line break or control character inside a text value (write it as \\n or \\t)'];
+    }
+    case ParseErrorCode.InvalidEscapeCharacter:
+    case ParseErrorCode.InvalidUnicode: {
+      const at = invalidEscape(text.slice(offset, offset + length));
+      return [at < 0 ? offset : offset + at, 'an invalid escape after "\\"'];
+    }
+    case ParseErrorCode.InvalidCommentToken:
+    case ParseErrorCode.UnexpectedEndOfComment:
+      return [offset, 'comments are not allowed in JSON'];
+    case ParseErrorCode.EndOfFileExpected:
+      return [offset, 'unexpected text after the end of the JSON value'];
+    case ParseErrorCode.ColonExpected:
+      return [offset, "expected ':' after the property name"];
+    case ParseErrorCode.CommaExpected:
+    case ParseErrorCode.CloseBraceExpected:
+    case ParseErrorCode.CloseBracketExpected: {
+      // jsonc-parser closes the list or object before it reports the missing bracket.
+      const list = code === ParseErrorCode.CloseBracketExpected || (code === ParseErrorCode.CommaExpected && inside === 'list');
+      if (next === undefined) return [offset, list ? "the text ends inside a list: a ']' is missing" : "the text ends inside an object: a '}' is missing"];
+      return [offset, list ? "expected ',' or ']' after a list item" : "expected ',' or '}' after a property value"];
+    }
+  }
+  // PropertyNameExpected, ValueExpected, InvalidSymbol, InvalidNumberFormat, UnexpectedEndOfNumber.
+  if ((next === '}' || next === ']') && before.endsWith(',')) return [offset, `a comma before "${next}" is not allowed`];
+  if (next === undefined || offset >= text.length) return [offset, 'the text ends where a value was expected'];
+  if (inside === undefined && before !== '') return [offset, 'unexpected text after the end of the JSON value'];
+  if (code === ParseErrorCode.PropertyNameExpected || (inside === 'object' && /[{,]$/.test(before))) return [offset, 'expected a property name in double quotes'];
+  if (code === ParseErrorCode.InvalidNumberFormat || code === ParseErrorCode.UnexpectedEndOfNumber) return [offset, 'an invalid number (JSON numbers look like 12, -3.5 or 1e6)'];
+  return [offset, 'expected a value: text in double quotes, a number, true, false, null, {…} or […]'];
+}
+
+/** The offset of the first backslash in a string token whose escape JSON does not allow, or -1. */
+function invalidEscape(token: string): number {
+  for (let at = token.indexOf('\\'); at >= 0; at = token.indexOf('\\', at + 2)) {
+    const escaped = token[at + 1];
+    if (escaped === 'u' ? !/^[0-9a-fA-F]{4}$/.test(token.slice(at + 2, at + 6)) : !'"\\/bfnrt'.includes(escaped ?? '')) return at;
+  }
+  return -1;
+}
+
+function located(text: string, offset: number, reason: string): JsonSyntaxError {
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
-  return { line, column: offset - before.lastIndexOf('\n') };
+  return { line, column: offset - before.lastIndexOf('\n'), reason };
 }
