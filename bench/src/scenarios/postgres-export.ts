@@ -1,0 +1,78 @@
+import { openPostgresStores, postgresFromEnvironment } from '@cdp/store-postgres';
+import type { Profile } from '@cdp/sdk';
+import { benchRunService, measuredRun, type RunCost } from '../bench-runtime.js';
+import { startSandboxProcess } from '../sandbox-process.js';
+import { BENCH_API_KEY, exportConnection, MERGE_FIELDS, syntheticProfile } from '../synthetic-data.js';
+import { peakRssMb, runScenario } from '../worker.js';
+
+// The export on the product path: profiles and state in PostgreSQL (DATABASE_URL, or the embedded server),
+// the sandbox in its own process. Run alone with
+//   node --expose-gc bench/dist/scenarios/postgres-export.js '{"profiles":100000,"latencyMs":50,"changedShare":0.01}'
+
+export interface PostgresExportParams {
+  profiles: number;
+  latencyMs: number;
+  changedShare: number;
+}
+
+type Figures = Omit<RunCost, 'report'> & { created: number; updated: number; unchanged: number };
+
+export interface PostgresExportResult {
+  server: string;
+  loadMs: number;
+  full: Figures;
+  delta: Figures & { changed: number };
+  unchanged: Figures;
+  peakRssMb: number;
+}
+
+const AUDIENCE = 'benchpg';
+const LOAD_CHUNK = 5_000;
+
+function figures({ report, ...cost }: RunCost): Figures {
+  const audience = report.goals[0].audiences[0];
+  return { ...cost, created: audience.created, updated: audience.updated, unchanged: audience.unchanged };
+}
+
+async function load(upsert: (profiles: Profile[]) => Promise<void>, count: number, share: number, at: Date, change?: (p: Profile) => void): Promise<number> {
+  const step = Math.max(1, Math.round(1 / share));
+  let loaded = 0;
+  for (let start = 0; start < count; start += LOAD_CHUNK * step) {
+    const chunk: Profile[] = [];
+    for (let index = start; index < Math.min(count, start + LOAD_CHUNK * step); index += step) {
+      const profile = syntheticProfile(index, at);
+      change?.(profile);
+      chunk.push(profile);
+    }
+    await upsert(chunk);
+    loaded += chunk.length;
+  }
+  return loaded;
+}
+
+async function postgresExport(params: PostgresExportParams): Promise<PostgresExportResult> {
+  const server = await postgresFromEnvironment();
+  const sandbox = await startSandboxProcess(params.latencyMs);
+  try {
+    await sandbox.seed({ apiKeys: [BENCH_API_KEY], lists: [{ id: AUDIENCE, name: AUDIENCE, merge_fields: MERGE_FIELDS }] });
+    const stores = await openPostgresStores(server.url, { uniqueIdentifiers: ['email'] });
+    try {
+      const started = performance.now();
+      await load((profiles) => stores.profiles.upsertProfiles(profiles), params.profiles, 1, new Date('2026-01-01T00:00:00Z'));
+      const loadMs = performance.now() - started;
+      const service = benchRunService(stores.profiles, stores.state, [exportConnection('bench-pg', sandbox.baseUrl, AUDIENCE)]);
+      const full = figures(await measuredRun(service, sandbox, 'bench-pg'));
+      const changed = await load((profiles) => stores.profiles.upsertProfiles(profiles), params.profiles, params.changedShare, new Date(), (p) => (p.properties.plan = ['enterprise']));
+      const delta = { changed, ...figures(await measuredRun(service, sandbox, 'bench-pg')) };
+      const unchanged = figures(await measuredRun(service, sandbox, 'bench-pg'));
+      return { server: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded', loadMs, full, delta, unchanged, peakRssMb: peakRssMb() };
+    } finally {
+      await stores.close();
+    }
+  } finally {
+    await sandbox.stop();
+    await server.stop();
+  }
+}
+
+runScenario(postgresExport);
