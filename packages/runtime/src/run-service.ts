@@ -64,7 +64,8 @@ export class RunService {
    * Runs a connection now; refused with AlreadyRunningError while another run holds its lock. `leaseMs` is the
    * lock's lease (default one minute): how soon a crashed run's lock frees itself. Aborting `signal` interrupts
    * the run between batches. A config that no longer validates, or names a secret that cannot be read, is recorded
-   * as a refused run and notified, then thrown (InvalidConfigError).
+   * as a refused run and notified, then thrown (InvalidConfigError); so is a goal's source database that cannot be
+   * reached (CdpError 'source_unavailable').
    */
   async runNow(connectionId: string, options: RunNowOptions = {}): Promise<RunReport> {
     const trigger = options.trigger ?? 'manual';
@@ -79,7 +80,8 @@ export class RunService {
       sources = await this.sources.open(connection, goalsToRun(connection, options.goalIds), (ref) => this.secrets.secret(ref));
     } catch (error) {
       // A dry run records nothing, not even its refusal.
-      if (error instanceof InvalidConfigError && !options.dryRun) await recordRefusedRun(refusedConnection(connectionId, raw), this.dependencies(), trigger, error);
+      const refusal = refusalOf(error);
+      if (refusal && !options.dryRun) await recordRefusedRun(refusedConnection(connectionId, raw), this.dependencies(), trigger, refusal);
       throw error;
     }
     try {
@@ -198,6 +200,21 @@ export class RunService {
       secret: (ref: { env: string }) => this.secrets.secret(ref),
     };
   }
+}
+
+/** Errors before a run starts that refuse it, besides an invalid config: a goal's source database cannot be reached. */
+const REFUSING_CODES = new Set(['source_unavailable']);
+
+/**
+ * The refusal to record for an error thrown before the run started: the config's problems, or the reason the run
+ * could not start (its message, recorded as is), so that every refused run is in the history and notified.
+ */
+function refusalOf(error: unknown): InvalidConfigError | undefined {
+  if (error instanceof InvalidConfigError) return error;
+  if (!(error instanceof CdpError && REFUSING_CODES.has(error.code))) return undefined;
+  const refusal = new InvalidConfigError([]);
+  refusal.message = error.message;
+  return refusal;
 }
 
 const DAY_MS = 24 * 60 * 60_000;

@@ -259,6 +259,39 @@ describe('RunService', () => {
     expect(hook.bodies).toEqual([expect.objectContaining({ connectionId: 'news', runId: runs[0].runId, status: 'refused', error: runs[0].error })]);
   });
 
+  it('refuses a run whose source database cannot be reached: recorded with its reason, notified, nothing sent, the URL never shown', async () => {
+    const unreachable = 'postgres://crm:hunter2pass@127.0.0.1:1/crm';
+    const { service, sandbox, state, hook } = await setup({
+      config: (sb, h) =>
+        connection(sb, {
+          databases: { crm: { engine: 'postgresql', url: { env: 'CDP_SECRET_CRM_URL' } } },
+          goals: [
+            {
+              id: 'crm-export',
+              kind: 'export',
+              segment: 'newsletter',
+              audiences: ['L1'],
+              identifier: 'email',
+              mappings: [],
+              source: { database: 'crm', table: 'customers', columns: { id: 'id', email: 'email' }, consent: { column: 'opt_in', objectives: ['newsletter'] } },
+            },
+          ],
+          notify: [{ type: 'webhook', url: h.url, on: 'failure' }],
+        }),
+      secrets: environmentSecrets({ MAILCHIMP_API_KEY: API_KEY, CDP_SECRET_CRM_URL: unreachable }),
+    });
+    const refused = await service.runNow('news', { trigger: 'schedule' }).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'source_unavailable', message: expect.stringMatching(/^goal "crm-export": database "crm" could not be read: /) });
+    expect(sandbox.admin.counters().total).toBe(0);
+    const runs = await state.listRuns({ connectionId: 'news' });
+    expect(runs).toEqual([expect.objectContaining({ trigger: 'schedule', status: 'refused', goals: [], error: (refused as Error).message })]);
+    expect(hook.bodies).toEqual([expect.objectContaining({ runId: runs[0].runId, status: 'refused', error: runs[0].error })]);
+    expect(JSON.stringify([runs, hook.bodies])).not.toContain('hunter2pass');
+    // A dry run of it records nothing.
+    await expect(service.test('news')).rejects.toMatchObject({ code: 'source_unavailable' });
+    expect(await state.listRuns({ connectionId: 'news' })).toHaveLength(1);
+  });
+
   it('records a config refused before it can be read at all under the id asked for', async () => {
     const { service, state, hook } = await setup({
       config: (_sb, h) => ({ id: 'news', goals: 'none', notify: [{ type: 'webhook', url: h.url, on: 'failure' }] }),
