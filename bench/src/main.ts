@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { loadavg } from 'node:os';
 import { machineInfo, renderReport } from './markdown.js';
 import { parseOptions, USAGE } from './options.js';
@@ -38,8 +39,9 @@ async function main(): Promise<void> {
     { options, exportRun, engine, importRun, large },
     { ...machine, loadAfter: loadavg(), durationS: (performance.now() - started) / 1000 },
   );
+  await mkdir(dirname(options.out), { recursive: true });
   await writeFile(options.out, report);
-  step(`wrote ${options.out}`);
+  console.log(`bench: report written to ${options.out}`);
 }
 
 main().catch((error: unknown) => {

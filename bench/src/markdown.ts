@@ -40,7 +40,7 @@ export function renderReport(results: Results, machine: MachineInfo): string {
 
   return `# Benchmarks
 
-Written by \`npm run bench\` (${fmt(machine.durationS)} s) on ${machine.date}. Every figure below comes from that run;
+Written by \`${['npm run bench', ...(o.args.length > 0 ? ['--', ...o.args] : [])].join(' ')}\` (${fmt(machine.durationS)} s) on ${machine.date}. Every figure below comes from that run;
 rerun the command to refresh them. Scenarios run against the built packages (\`dist\`) in plain Node, each in a
 process of its own; the Mailchimp sandbox runs as its own process (its built \`mailchimp-sandbox\` bin) and is
 reached only through the official \`@mailchimp/mailchimp_marketing\` client over HTTP.
