@@ -7,6 +7,7 @@ import { runScenarioProcess } from './scenario-process.js';
 import type { EngineParams, EngineResult } from './scenarios/engine.js';
 import type { ExportParams, ExportResult } from './scenarios/export.js';
 import type { ImportParams, ImportResult } from './scenarios/import.js';
+import type { PostgresExportParams, PostgresExportResult } from './scenarios/postgres-export.js';
 
 function step(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -29,6 +30,12 @@ async function main(): Promise<void> {
   const engine = await runScenarioProcess<EngineResult>('engine', { profiles: options.engineProfiles, profile: options.cpuProfile } satisfies EngineParams);
   step(`import of ${options.importMembers} members`);
   const importRun = await runScenarioProcess<ImportResult>('import', { members: options.importMembers, latencyMs: 0 } satisfies ImportParams);
+  const postgres: PostgresExportResult[] = [];
+  for (const profiles of options.postgres ? [options.profiles, ...(options.largeProfiles > 0 ? [options.largeProfiles] : [])] : []) {
+    step(`export of ${profiles} profiles with both stores on PostgreSQL, delta, re-run`);
+    const params: PostgresExportParams = { profiles, latencyMs: options.latencyMs, changedShare: options.changedShare };
+    postgres.push(await runScenarioProcess<PostgresExportResult>('postgres-export', params));
+  }
   let large: ExportResult | undefined;
   if (options.largeProfiles > 0) {
     step(`peak RSS of the export at ${options.largeProfiles} profiles`);
@@ -36,7 +43,7 @@ async function main(): Promise<void> {
   }
 
   const report = renderReport(
-    { options, exportRun, engine, importRun, large },
+    { options, exportRun, engine, importRun, large, postgres },
     { ...machine, loadAfter: loadavg(), durationS: (performance.now() - started) / 1000 },
   );
   await mkdir(dirname(options.out), { recursive: true });

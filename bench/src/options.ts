@@ -10,6 +10,8 @@ export interface BenchOptions {
   /** Also measure the export's peak RSS at this many profiles (0: skipped). */
   largeProfiles: number;
   cpuProfile: boolean;
+  /** Also run the export on the product path with both stores on PostgreSQL. */
+  postgres: boolean;
   out: string;
   /** The arguments as given, recorded in the report so a figure can be reproduced. */
   args: string[];
@@ -28,6 +30,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --million            also measure peak RSS of the export at 1,000,000 profiles (several minutes)
   --large-profiles N   like --million, with another size
   --no-cpu-profile     skip the profiled engine run
+  --no-postgres        skip the export with both stores on PostgreSQL (DATABASE_URL, or the embedded server)
   --out FILE           where the report goes (default bench-results/benchmarks-<date>.md)
   --docs               write the report to docs/benchmarks.md, the figures the docs cite
 MONGODB_URI=…          run the import against that server instead of the embedded one`;
@@ -57,6 +60,7 @@ export function parseOptions(args: string[]): BenchOptions | 'help' {
       million: { type: 'boolean', default: false },
       'large-profiles': { type: 'string' },
       'no-cpu-profile': { type: 'boolean', default: false },
+      'no-postgres': { type: 'boolean', default: false },
       out: { type: 'string' },
       docs: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -75,6 +79,7 @@ export function parseOptions(args: string[]): BenchOptions | 'help' {
     importMembers: count('import-members', values['import-members'], 1),
     largeProfiles,
     cpuProfile: !values['no-cpu-profile'],
+    postgres: !values['no-postgres'],
     out: values.docs ? DOCS_REPORT : (values.out ?? `bench-results/benchmarks-${new Date().toISOString().replace(/[:.]/g, '-')}.md`),
     args,
   };

@@ -18,6 +18,7 @@ export interface PostgresExportParams {
 type Figures = Omit<RunCost, 'report'> & { created: number; updated: number; unchanged: number };
 
 export interface PostgresExportResult {
+  profiles: number;
   server: string;
   loadMs: number;
   full: Figures;
@@ -65,7 +66,7 @@ async function postgresExport(params: PostgresExportParams): Promise<PostgresExp
       const changed = await load((profiles) => stores.profiles.upsertProfiles(profiles), params.profiles, params.changedShare, new Date(), (p) => (p.properties.plan = ['enterprise']));
       const delta = { changed, ...figures(await measuredRun(service, sandbox, 'bench-pg')) };
       const unchanged = figures(await measuredRun(service, sandbox, 'bench-pg'));
-      return { server: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded', loadMs, full, delta, unchanged, peakRssMb: peakRssMb() };
+      return { profiles: params.profiles, server: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded', loadMs, full, delta, unchanged, peakRssMb: peakRssMb() };
     } finally {
       await stores.close();
     }
