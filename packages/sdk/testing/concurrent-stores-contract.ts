@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { ProfilePatch, ProfileStore } from '../src/ports/profile-store.js';
-import type { StateStore } from '../src/ports/state-store.js';
+import type { ProfilePatch, ProfileStore, StateStore } from '@cdp/sdk';
 import { makeProfile } from './profile-store-contract.js';
 import type { TestClock } from './test-clock.js';
 

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Profile } from '../src/profile.js';
-import type { ProfilePatch, ProfileStore } from '../src/ports/profile-store.js';
+import type { Profile, ProfilePatch, ProfileStore } from '@cdp/sdk';
 import { freshId } from './fresh-id.js';
 import type { TestClock } from './test-clock.js';
 

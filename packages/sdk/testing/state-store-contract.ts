@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { RunReport } from '../src/report.js';
-import { emptyAudienceReport } from '../src/report.js';
-import { touchpointId } from '../src/ports/state-store.js';
-import type { SentRecord, StateStore, TouchpointKey } from '../src/ports/state-store.js';
+import { emptyAudienceReport, touchpointId, type RunReport, type SentRecord, type StateStore, type TouchpointKey } from '@cdp/sdk';
 import { freshId } from './fresh-id.js';
 import type { TestClock } from './test-clock.js';
 

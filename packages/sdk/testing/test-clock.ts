@@ -1,4 +1,4 @@
-import type { Clock } from '../src/ports/runtime-services.js';
+import type { Clock } from '@cdp/sdk';
 
 /** A clock tests move by hand, so time-dependent behaviour (leases, updatedAt) is exact and fast. */
 export class TestClock implements Clock {
