@@ -5,7 +5,6 @@ import {
   identifierKey,
   patchProfile,
   systemClock,
-  applyInBatches,
   type Clock,
   type PatchResult,
   type Profile,
