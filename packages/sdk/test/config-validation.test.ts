@@ -94,15 +94,14 @@ describe('validateConnection', () => {
     expect(problems.at(-1)).toEqual({ pointer: '', message: '… and 51 more problems' });
   });
 
-  it('reads only declarations: no connector session, and no catalog while the schema fails', async () => {
+  it('reads only declarations, never a connector session; the catalog is read even when the schema fails, so every problem shows at once', async () => {
     const connect = jest.fn<Connector['connect']>();
     const connector: Connector = { ...mailchimp, title: 'Mailchimp', connect };
     const catalog = fixtureCatalog();
     const reads = jest.spyOn(catalog, 'segments');
-    const malformed = { ...minimal(), enabled: 'yes' };
-    expect(await problemsOf(malformed, { catalog, connectors: [connector], now })).toHaveLength(1);
-    expect(reads).not.toHaveBeenCalled();
-    expect(await problemsOf({ ...minimal(), objectives: ['unknown'] }, { catalog, connectors: [connector], now })).toHaveLength(1);
+    const malformed = { ...minimal(), enabled: 'yes', objectives: ['unknown'] };
+    const problems = await problemsOf(malformed, { catalog, connectors: [connector], now });
+    expect(problems.map((problem) => problem.pointer)).toEqual(expect.arrayContaining(['/enabled', '/objectives/0']));
     expect(reads).toHaveBeenCalledTimes(1);
     expect(connect).not.toHaveBeenCalled();
   });
