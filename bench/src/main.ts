@@ -8,6 +8,7 @@ import type { EngineParams, EngineResult } from './scenarios/engine.js';
 import type { ExportParams, ExportResult } from './scenarios/export.js';
 import type { ImportParams, ImportResult } from './scenarios/import.js';
 import type { PostgresExportParams, PostgresExportResult } from './scenarios/postgres-export.js';
+import type { PostgresImportParams, PostgresImportResult } from './scenarios/postgres-import.js';
 
 function step(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -36,6 +37,12 @@ async function main(): Promise<void> {
     const params: PostgresExportParams = { profiles, latencyMs: options.latencyMs, changedShare: options.changedShare };
     postgres.push(await runScenarioProcess<PostgresExportResult>('postgres-export', params));
   }
+  let postgresImport: PostgresImportResult | undefined;
+  if (options.postgres) {
+    step(`import of ${options.postgresImportMembers} members with both stores on PostgreSQL`);
+    const params: PostgresImportParams = { members: options.postgresImportMembers, latencyMs: 0 };
+    postgresImport = await runScenarioProcess<PostgresImportResult>('postgres-import', params);
+  }
   let large: ExportResult | undefined;
   if (options.largeProfiles > 0) {
     step(`peak RSS of the export at ${options.largeProfiles} profiles`);
@@ -43,7 +50,7 @@ async function main(): Promise<void> {
   }
 
   const report = renderReport(
-    { options, exportRun, engine, importRun, large, postgres },
+    { options, exportRun, engine, importRun, large, postgres, postgresImport },
     { ...machine, loadAfter: loadavg(), durationS: (performance.now() - started) / 1000 },
   );
   await mkdir(dirname(options.out), { recursive: true });

@@ -7,6 +7,8 @@ export interface BenchOptions {
   changedShare: number;
   engineProfiles: number;
   importMembers: number;
+  /** Members of the import with both stores on PostgreSQL. */
+  postgresImportMembers: number;
   /** Also measure the export's peak RSS at this many profiles (0: skipped). */
   largeProfiles: number;
   cpuProfile: boolean;
@@ -27,6 +29,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --changed SHARE      share of profiles changed before the delta run (default 0.01)
   --engine-profiles N  profiles of the zero-latency engine run (default: --profiles)
   --import-members N   members of the import (default 1000; the embedded server slows down with the square of the size)
+  --postgres-import-members N
+                       members of the import with both stores on PostgreSQL (default 100000)
   --million            also measure peak RSS of the export at 1,000,000 profiles (several minutes)
   --large-profiles N   like --million, with another size
   --no-cpu-profile     skip the profiled engine run
@@ -57,6 +61,7 @@ export function parseOptions(args: string[]): BenchOptions | 'help' {
       changed: { type: 'string', default: '0.01' },
       'engine-profiles': { type: 'string' },
       'import-members': { type: 'string', default: '1000' },
+      'postgres-import-members': { type: 'string', default: '100000' },
       million: { type: 'boolean', default: false },
       'large-profiles': { type: 'string' },
       'no-cpu-profile': { type: 'boolean', default: false },
@@ -77,6 +82,7 @@ export function parseOptions(args: string[]): BenchOptions | 'help' {
     changedShare: share('changed', values.changed),
     engineProfiles: values['engine-profiles'] !== undefined ? count('engine-profiles', values['engine-profiles'], 1) : profiles,
     importMembers: count('import-members', values['import-members'], 1),
+    postgresImportMembers: count('postgres-import-members', values['postgres-import-members'], 1),
     largeProfiles,
     cpuProfile: !values['no-cpu-profile'],
     postgres: !values['no-postgres'],

@@ -97,3 +97,16 @@ export function importConnection(id: string, baseUrl: string, audienceId: string
     ],
   });
 }
+
+/** Members 0..count-1 as a sandbox seed: the synthetic profiles' names and city as merge fields, segments as tags. */
+export function seedMembers(count: number): { email_address: string; status: 'subscribed'; merge_fields: Record<string, string>; tags: string[] }[] {
+  return Array.from({ length: count }, (_, index) => {
+    const { properties, segments } = syntheticProfile(index, new Date());
+    return {
+      email_address: emailOf(index),
+      status: 'subscribed' as const,
+      merge_fields: { FNAME: String(properties.first_name[0]), LNAME: String(properties.last_name[0]), CITY: String(properties.city[0]) },
+      tags: segments,
+    };
+  });
+}

@@ -2,7 +2,7 @@ import { mongoFromEnvironment, openMongoStores } from '@cdp/store-mongodb';
 import type { Collection, Document } from 'mongodb';
 import { benchRunService, measuredRun } from '../bench-runtime.js';
 import { startSandboxProcess } from '../sandbox-process.js';
-import { BENCH_API_KEY, emailOf, importConnection, MERGE_FIELDS, syntheticProfile } from '../synthetic-data.js';
+import { BENCH_API_KEY, importConnection, MERGE_FIELDS, seedMembers } from '../synthetic-data.js';
 import { TimedProfileStore } from '../timed-profile-store.js';
 import { runScenario } from '../worker.js';
 
@@ -26,18 +26,6 @@ export interface ImportResult {
 const AUDIENCE = 'benchimport';
 /** The store's own write batch, so both sides write in the same slices. */
 const RAW_BATCH = 500;
-
-function seedMembers(count: number): { email_address: string; status: 'subscribed'; merge_fields: Record<string, string>; tags: string[] }[] {
-  return Array.from({ length: count }, (_, index) => {
-    const { properties, segments } = syntheticProfile(index, new Date());
-    return {
-      email_address: emailOf(index),
-      status: 'subscribed' as const,
-      merge_fields: { FNAME: String(properties.first_name[0]), LNAME: String(properties.last_name[0]), CITY: String(properties.city[0]) },
-      tags: segments,
-    };
-  });
-}
 
 /** The documents the store wrote, inserted again with a raw driver bulkWrite into an empty twin collection. */
 async function rawBulkWriteMs(source: Collection<Document>, twin: Collection<Document>): Promise<{ ms: number; written: number }> {
