@@ -20,6 +20,12 @@ export interface OfficialClient {
     getListMember(listId: string, subscriberHash: string, opts?: Query): Promise<unknown>;
     batchListMembers(listId: string, body: object, opts?: Query): Promise<unknown>;
     deleteListMember(listId: string, subscriberHash: string): Promise<unknown>;
+    /** PATCH /lists/{list_id}/members/{subscriber_hash}. */
+    updateListMember(listId: string, subscriberHash: string, body: object, opts?: Query): Promise<unknown>;
+    /** POST /lists/{list_id}/members/{subscriber_hash}/actions/delete-permanent. */
+    deleteListMemberPermanent(listId: string, subscriberHash: string): Promise<unknown>;
+    getListInterestCategories(listId: string, opts?: Query): Promise<unknown>;
+    listInterestCategoryInterests(listId: string, interestCategoryId: string, opts?: Query): Promise<unknown>;
     getListMergeFields(listId: string, opts?: Query): Promise<unknown>;
     addListMergeField(listId: string, body: object): Promise<unknown>;
     listSegments(listId: string, opts?: Query): Promise<unknown>;

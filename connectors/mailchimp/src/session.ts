@@ -1,4 +1,5 @@
 import type { ConnectorSession, Logger } from '@cdp/sdk';
+import { deletePermanently, interestCategories, marketingPermissions } from './audience-fields.js';
 import { ensureFields, listAudiences, listMembers, memberStatuses } from './audiences.js';
 import type { Credentials } from './credentials.js';
 import { slotsForKey } from './key-limiter.js';
@@ -31,6 +32,9 @@ export function openSession(credentials: Credentials, options: SessionOptions, l
       removeMembers: (audienceId, members, action) => removeMembers(requests, audienceId, members, action),
       removeTags: (audienceId, removals) => removeTags(requests, tagIds, audienceId, removals),
       readActivity: (audienceId, since, events) => readActivity(requests, audienceId, since, events),
+      interestCategories: (audienceId) => interestCategories(requests, audienceId),
+      marketingPermissions: (audienceId) => marketingPermissions(requests, audienceId),
+      deletePermanently: (audienceId, members) => deletePermanently(requests, audienceId, members),
     },
     stats: () => requests.stats(),
     async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import { normalizeEmail, type AudienceMember, type MemberPayload, type MemberResult, type RemovalAction, type UpsertOptions } from '@cdp/sdk';
 import { MailchimpApiError } from './failures.js';
 import type { BatchError, BatchResponse, MailchimpMember } from './mailchimp-types.js';
+import { writePermissions } from './audience-fields.js';
 import type { MailchimpRequests } from './requests.js';
 
 /** Batch subscribe takes at most 500 members per call. */
@@ -16,6 +17,7 @@ interface BatchItem {
   status?: string;
   merge_fields?: Record<string, string>;
   tags?: string[];
+  interests?: Record<string, boolean>;
 }
 
 /**
@@ -40,8 +42,10 @@ export async function upsertMembers(
   const restoring = payloads.filter((p) => options.restoreMembers?.has(p.memberId));
   const rest = payloads.filter((p) => !options.restoreMembers?.has(p.memberId));
   if (restoring.length > 0) await update(requests, audienceId, restoring, outcomes, options.newMemberStatus);
-  const known = rest.filter((p) => options.knownMembers?.has(p.memberId));
-  let unknown = rest.filter((p) => !options.knownMembers?.has(p.memberId));
+  // Add-only: every member goes through the create-only call, and one that exists is left as it is.
+  const updateExisting = options.updateExisting ?? true;
+  const known = updateExisting ? rest.filter((p) => options.knownMembers?.has(p.memberId)) : [];
+  let unknown = updateExisting ? rest.filter((p) => !options.knownMembers?.has(p.memberId)) : rest;
   if (known.length > 0) {
     const missing = await update(requests, audienceId, known, outcomes);
     if (options.createMembers) unknown = [...unknown, ...known.filter((p) => missing.has(key(p.email)))];
@@ -51,17 +55,18 @@ export async function upsertMembers(
     for (const member of response.new_members) outcomes.set(key(member.email_address), { outcome: 'created' });
     const exists = new Set<string>();
     for (const error of response.errors) {
-      if (error.error_code === 'ERROR_CONTACT_EXISTS') exists.add(key(error.email_address));
+      if (error.error_code === 'ERROR_CONTACT_EXISTS' && !updateExisting) outcomes.set(key(error.email_address), { outcome: 'exists', reason: 'already a member; left untouched' });
+      else if (error.error_code === 'ERROR_CONTACT_EXISTS') exists.add(key(error.email_address));
       else outcomes.set(key(error.email_address), { outcome: 'failed', reason: describe(error) });
     }
     unknown = unknown.filter((p) => exists.has(key(p.email)));
   }
   if (unknown.length > 0) await update(requests, audienceId, unknown, outcomes);
-  return payloads.map((p) => ({
+  return writePermissions(requests, audienceId, payloads, payloads.map((p): MemberResult => ({
     memberId: p.memberId,
     email: p.email,
     ...(outcomes.get(key(p.email)) ?? { outcome: 'failed', reason: 'Mailchimp returned no result for this member' }),
-  }));
+  })));
 }
 
 /**
@@ -152,6 +157,7 @@ function toItem(payload: MemberPayload, status?: string): BatchItem {
     ...(status ? { status } : {}),
     merge_fields: payload.mergeFields,
     ...(payload.tags.length > 0 ? { tags: payload.tags } : {}),
+    ...(payload.interests ? { interests: Object.fromEntries(payload.interests.flatMap((i) => (i.id === undefined ? [] : [[i.id, i.subscribed]]))) } : {}),
   };
 }
 

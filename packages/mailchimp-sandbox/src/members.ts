@@ -17,6 +17,8 @@ export interface MemberWrite {
   language?: unknown;
   vip?: unknown;
   interests?: unknown;
+  /** `[{ marketing_permission_id, enabled }]`: only the single-member endpoints take it, as in Mailchimp's spec. */
+  marketing_permissions?: unknown;
   tags?: string[];
   /** Replace the member's tags with `tags` instead of adding them. */
   replaceTags?: boolean;
@@ -93,7 +95,8 @@ export function writeMember(store: SandboxStore, list: ListRecord, email: string
   if (typeof write.email_type === 'string') next.email_type = write.email_type;
   if (typeof write.language === 'string') next.language = write.language;
   if (typeof write.vip === 'boolean') next.vip = write.vip;
-  if (isBooleanMap(write.interests)) next.interests = { ...before.interests, ...write.interests };
+  if (write.interests !== undefined) next.interests = { ...before.interests, ...parseInterests(list, write.interests) };
+  if (write.marketing_permissions !== undefined) next.marketingPermissions = { ...before.marketingPermissions, ...parsePermissions(list, write.marketing_permissions) };
   if (write.status) applyStatus(store, list, before, next, write.status, !existing);
 
   if (existing && sameContent(existing, next)) return existing;
@@ -177,7 +180,8 @@ export function memberView(list: ListRecord, member: MemberRecord): Record<strin
     unsubscribe_reason: member.status === 'unsubscribed' ? 'N/A (Unsubscribed by an admin)' : '',
     consents_to_one_to_one_messaging: true,
     merge_fields: mergeFieldsView(list.mergeFields, member.merge_fields),
-    interests: member.interests,
+    interests: Object.fromEntries([...list.interestCategories.values()].flatMap((category) =>
+      [...category.interests.keys()].map((id) => [id, member.interests[id] ?? false]))),
     stats: { avg_open_rate: 0, avg_click_rate: 0 },
     ip_signup: member.ip_signup,
     timestamp_signup: member.timestamp_signup,
@@ -189,7 +193,9 @@ export function memberView(list: ListRecord, member: MemberRecord): Record<strin
     vip: member.vip,
     email_client: '',
     location: { latitude: 0, longitude: 0, gmtoff: 0, dstoff: 0, country_code: '', timezone: '', region: '' },
-    marketing_permissions: [],
+    marketing_permissions: list.marketingPermissions.map(({ marketing_permission_id, text }) => ({
+      marketing_permission_id, text, enabled: member.marketingPermissions[marketing_permission_id] ?? false,
+    })),
     last_note: {},
     source: member.source,
     tags_count: member.tags.length,
@@ -197,6 +203,31 @@ export function memberView(list: ListRecord, member: MemberRecord): Record<strin
     list_id: list.id,
     _links: [],
   };
+}
+
+/** Interest ids of the list mapped to true or false; an id the list lacks is refused, as Mailchimp does. */
+function parseInterests(list: ListRecord, value: unknown): Record<string, boolean> {
+  if (!isBooleanMap(value)) throw validationError('interests', 'Interests must map interest ids to true or false');
+  const known = new Set([...list.interestCategories.values()].flatMap((category) => [...category.interests.keys()]));
+  const unknown = Object.keys(value).find((id) => !known.has(id));
+  if (unknown !== undefined) throw invalidResource(`Invalid interest ID: '${unknown}'.`);
+  return value;
+}
+
+/** `[{ marketing_permission_id, enabled }]` for permissions of the list; anything else is refused before a change. */
+function parsePermissions(list: ListRecord, value: unknown): Record<string, boolean> {
+  const valid = Array.isArray(value) && value.every((entry) =>
+    typeof entry === 'object' && entry !== null && typeof entry.marketing_permission_id === 'string' && typeof entry.enabled === 'boolean');
+  if (!valid) throw validationError('marketing_permissions', 'Each marketing permission needs a marketing_permission_id and enabled (true or false)');
+  const known = new Set(list.marketingPermissions.map((p) => p.marketing_permission_id));
+  const entries = value as { marketing_permission_id: string; enabled: boolean }[];
+  const unknown = entries.find((entry) => !known.has(entry.marketing_permission_id));
+  if (unknown) {
+    throw invalidResource(`The marketing permission ${unknown.marketing_permission_id} does not exist for this list.`, [
+      { field: 'marketing_permissions', message: `Unknown marketing_permission_id ${unknown.marketing_permission_id}` },
+    ]);
+  }
+  return Object.fromEntries(entries.map((entry) => [entry.marketing_permission_id, entry.enabled]));
 }
 
 function isBooleanMap(value: unknown): value is Record<string, boolean> {

@@ -34,8 +34,30 @@ const SEED_SCHEMA = {
             items: {
               type: 'object',
               required: ['email_address', 'status'],
-              properties: { email_address: text, status: oneOf(['subscribed', 'unsubscribed', 'cleaned', 'pending', 'transactional', 'archived']) },
+              properties: {
+                email_address: text,
+                status: oneOf(['subscribed', 'unsubscribed', 'cleaned', 'pending', 'transactional', 'archived']),
+                interests: { type: 'object', additionalProperties: { type: 'boolean' }, description: 'must map interest ids to true or false' },
+                marketing_permissions: { type: 'object', additionalProperties: { type: 'boolean' }, description: 'must map marketing permission ids to true or false' },
+              },
             },
+          },
+          interest_categories: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['title'],
+              properties: {
+                id: text,
+                title: text,
+                type: oneOf(['checkboxes', 'dropdown', 'radio', 'hidden']),
+                interests: { type: 'array', items: { type: 'object', required: ['name'], properties: { id: text, name: text } } },
+              },
+            },
+          },
+          marketing_permissions: {
+            type: 'array',
+            items: { type: 'object', required: ['text'], properties: { marketing_permission_id: text, text } },
           },
         },
       },

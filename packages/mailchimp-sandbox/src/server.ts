@@ -11,6 +11,7 @@ import { Router, type RouteResult, type RouteSettings } from './router.js';
 import { batchRoutes } from './routes/batches.js';
 import { batchSubscribeRoutes } from './routes/batch-subscribe.js';
 import { campaignRoutes } from './routes/campaigns.js';
+import { interestCategoryRoutes } from './routes/interest-categories.js';
 import { listRoutes } from './routes/lists.js';
 import { memberRoutes } from './routes/members.js';
 import { segmentRoutes } from './routes/segments.js';
@@ -19,7 +20,7 @@ import type { Sandbox, SandboxOptions } from './types.js';
 
 const API_PREFIX = '/3.0';
 const API_KEY_SHAPE = /^[0-9a-f]{32}-[a-z]+\d+$/;
-const routes = [...listRoutes, ...memberRoutes, ...batchSubscribeRoutes, ...segmentRoutes, ...campaignRoutes, ...batchRoutes];
+const routes = [...listRoutes, ...memberRoutes, ...batchSubscribeRoutes, ...segmentRoutes, ...interestCategoryRoutes, ...campaignRoutes, ...batchRoutes];
 const router = new Router(routes);
 
 /** The API paths the sandbox answers, as OpenAPI templates (the vendored spec keeps these). */

@@ -33,6 +33,8 @@ export interface MemberRecord {
   language: string;
   vip: boolean;
   interests: Record<string, boolean>;
+  /** Marketing permission id → enabled, for those ever set. */
+  marketingPermissions: Record<string, boolean>;
   ip_signup: string;
   timestamp_signup: string;
   ip_opt: string;
@@ -54,6 +56,19 @@ export interface ListRecord {
   forgotten: Set<string>;
   /** Keyed by tag name, in creation order. */
   tags: Map<string, ListTag>;
+  /** Keyed by category id, in creation order. */
+  interestCategories: Map<string, InterestCategoryRecord>;
+  /** The GDPR fields; none when the list has no marketing permissions. */
+  marketingPermissions: { marketing_permission_id: string; text: string }[];
+}
+
+export interface InterestCategoryRecord {
+  id: string;
+  title: string;
+  type: 'checkboxes' | 'dropdown' | 'radio' | 'hidden';
+  display_order: number;
+  /** Keyed by interest id, in creation order. */
+  interests: Map<string, { id: string; name: string; display_order: number }>;
 }
 
 export interface BatchRecord {
@@ -82,7 +97,7 @@ export class SandboxStore {
     return this.lists.get(listId);
   }
 
-  createList(seed: Pick<SeedList, 'id' | 'name' | 'double_optin' | 'merge_fields'>): ListRecord {
+  createList(seed: Pick<SeedList, 'id' | 'name' | 'double_optin' | 'merge_fields' | 'interest_categories' | 'marketing_permissions'>): ListRecord {
     const fields = (seed.merge_fields ?? DEFAULT_MERGE_FIELDS).map((field, index) => buildMergeField(field, index + 1));
     const list: ListRecord = {
       id: seed.id,
@@ -95,9 +110,27 @@ export class SandboxStore {
       members: new Map(),
       forgotten: new Set(),
       tags: new Map(),
+      interestCategories: new Map(),
+      marketingPermissions: (seed.marketing_permissions ?? []).map((p) => ({ marketing_permission_id: p.marketing_permission_id ?? randomHex(5), text: p.text })),
     };
+    for (const category of seed.interest_categories ?? []) {
+      const record = this.addInterestCategory(list, category.title, category.type ?? 'checkboxes', category.id);
+      for (const interest of category.interests ?? []) this.addInterest(record, interest.name, interest.id);
+    }
     this.lists.set(list.id, list);
     return list;
+  }
+
+  addInterestCategory(list: ListRecord, title: string, type: InterestCategoryRecord['type'], id = randomHex(5)): InterestCategoryRecord {
+    const category: InterestCategoryRecord = { id, title, type, display_order: list.interestCategories.size, interests: new Map() };
+    list.interestCategories.set(id, category);
+    return category;
+  }
+
+  addInterest(category: InterestCategoryRecord, name: string, id = randomHex(5)): { id: string; name: string; display_order: number } {
+    const interest = { id, name, display_order: category.interests.size };
+    category.interests.set(id, interest);
+    return interest;
   }
 
   /** The id of a tag of the list, creating the tag on first use. */
@@ -124,6 +157,7 @@ export class SandboxStore {
       language: '',
       vip: false,
       interests: {},
+      marketingPermissions: {},
       ip_signup: '',
       timestamp_signup: '',
       ip_opt: '',
@@ -149,6 +183,8 @@ export class SandboxStore {
     member.status = seed.status;
     member.merge_fields = { ...seed.merge_fields };
     member.tags = (seed.tags ?? []).map((name) => ({ id: this.tagId(list, name), name, date_added: now }));
+    member.interests = { ...seed.interests };
+    member.marketingPermissions = { ...seed.marketing_permissions };
     member.last_changed = seed.last_changed ?? now;
     member.timestamp_opt = seed.timestamp_opt ?? (seed.status === 'subscribed' ? member.last_changed : '');
     list.members.set(member.id, member);
@@ -187,7 +223,13 @@ function dumpList(list: ListRecord): DumpedList {
       last_changed: member.last_changed,
       timestamp_opt: member.timestamp_opt,
       timestamp_signup: member.timestamp_signup,
+      interests: { ...member.interests },
+      marketing_permissions: { ...member.marketingPermissions },
     })),
+    interest_categories: [...list.interestCategories.values()].map(({ id, title, type, interests }) => ({
+      id, title, type, interests: [...interests.values()].map((interest) => ({ id: interest.id, name: interest.name })),
+    })),
+    marketing_permissions: list.marketingPermissions.map((p) => ({ ...p })),
     forgotten: [...list.forgotten],
   };
 }

@@ -21,6 +21,27 @@ export interface SeedMember {
   tags?: string[];
   last_changed?: string;
   timestamp_opt?: string;
+  /** Interest ids the member is in (ids as the list's seeded interests get them, or as returned by the API). */
+  interests?: Record<string, boolean>;
+  /** Marketing permission ids the member has enabled. */
+  marketing_permissions?: Record<string, boolean>;
+}
+
+/** An interest category (group title) of a list with its interests (group names); ids are given or generated. */
+export interface SeedInterestCategory {
+  id?: string;
+  title: string;
+  type?: 'checkboxes' | 'dropdown' | 'radio' | 'hidden';
+  interests?: { id?: string; name: string }[];
+}
+
+/**
+ * A marketing permission (GDPR field). Mailchimp has no API to create them: they come with the audience's
+ * GDPR settings, so the sandbox takes them from the seed.
+ */
+export interface SeedMarketingPermission {
+  marketing_permission_id?: string;
+  text: string;
 }
 
 export interface SeedList {
@@ -29,6 +50,8 @@ export interface SeedList {
   double_optin?: boolean;
   merge_fields?: SeedMergeField[];
   members?: SeedMember[];
+  interest_categories?: SeedInterestCategory[];
+  marketing_permissions?: SeedMarketingPermission[];
 }
 
 export type ActivityAction = 'open' | 'click' | 'bounce';
@@ -122,6 +145,8 @@ export interface DumpedList {
   double_optin: boolean;
   merge_fields: Required<Pick<SeedMergeField, 'tag' | 'name' | 'type' | 'required'>>[];
   members: DumpedMember[];
+  interest_categories: { id: string; title: string; type: string; interests: { id: string; name: string }[] }[];
+  marketing_permissions: { marketing_permission_id: string; text: string }[];
   /** Subscriber hashes of permanently deleted members. */
   forgotten: string[];
 }
@@ -135,6 +160,9 @@ export interface DumpedMember {
   last_changed: string;
   timestamp_opt: string;
   timestamp_signup: string;
+  interests: Record<string, boolean>;
+  /** Marketing permission ids the member has enabled or disabled (absent: never set, shown disabled). */
+  marketing_permissions: Record<string, boolean>;
 }
 
 export interface SandboxAdmin {

@@ -37,10 +37,20 @@ export interface MemberPayload {
   email: string;
   mergeFields: Record<string, string>;
   tags: string[];
+  /**
+   * Interests the goal manages, each set or cleared, named by category title and interest name; the engine
+   * fills in each one's `id` in the audience written to before handing the payload to the connector.
+   */
+  interests?: { category: string; interest: string; subscribed: boolean; id?: string }[];
+  /** Marketing permissions the goal manages (named by id or text), with the audience's `id` filled in likewise. */
+  marketingPermissions?: { permission: string; enabled: boolean; id?: string }[];
 }
 
-/** `archived`: the member is archived in the external system by someone else, and was left so. */
-export type MemberOutcome = 'created' | 'updated' | 'compliance' | 'failed' | 'skipped' | 'archived';
+/**
+ * `archived`: the member is archived in the external system by someone else, and was left so. `exists`: the
+ * member exists and the write only creates members (`updateExisting: false`), so it was left untouched.
+ */
+export type MemberOutcome = 'created' | 'updated' | 'compliance' | 'failed' | 'skipped' | 'archived' | 'exists';
 
 export interface MemberResult {
   memberId: string;
@@ -52,6 +62,8 @@ export interface MemberResult {
 
 export interface UpsertOptions {
   createMembers: boolean;
+  /** Whether existing members are updated (default true); false only creates new members (add-only). */
+  updateExisting?: boolean;
   newMemberStatus: 'subscribed' | 'pending';
   /**
    * Members the connection has written before, so most likely still in the audience: a connector may update
@@ -90,6 +102,19 @@ export interface MemberActivity {
   at: Date;
 }
 
+/** An interest category (a group title) of an audience, with its interests (groups). */
+export interface InterestCategory {
+  id: string;
+  title: string;
+  interests: { id: string; name: string }[];
+}
+
+/** A marketing permission (GDPR field) of an audience. */
+export interface MarketingPermission {
+  id: string;
+  text: string;
+}
+
 /** Reads members (import side). */
 export interface MemberSource {
   readMembers(audienceId: string, query: MemberQuery): AsyncIterable<SourceMember[]>;
@@ -114,6 +139,18 @@ export interface MemberDestination {
   removeTags(audienceId: string, removals: TagRemoval[]): Promise<MemberResult[]>;
   /** Activity events (sends, opens, clicks) since an instant, for touchpoint counting. */
   readActivity(audienceId: string, since: Date | undefined, events: ActivityEvent[]): AsyncIterable<MemberActivity[]>;
+  /** The audience's interest categories and their interests (for goals that map interests). */
+  interestCategories?(audienceId: string): Promise<InterestCategory[]>;
+  /**
+   * The audience's marketing permissions: empty when it has none, undefined when it has some that cannot be
+   * read yet (Mailchimp shows them only on members, and the audience has none).
+   */
+  marketingPermissions?(audienceId: string): Promise<MarketingPermission[] | undefined>;
+  /**
+   * Deletes members permanently (erasure): the external system forgets them and refuses to import them again.
+   * One result per member: `updated` when deleted, `skipped` when there was no such member, `failed` with the reason.
+   */
+  deletePermanently?(audienceId: string, members: AudienceMember[]): Promise<MemberResult[]>;
 }
 
 /** Counters a session keeps for the run report. */

@@ -6,7 +6,12 @@ export type SkipReason =
   | 'notInStage'
   | 'compliance'
   | 'threshold'
+  /** Another profile of the same batch has this email: the first one is sent. */
   | 'excluded'
+  /** The email matches one of the goal's `excludeEmails` patterns. */
+  | 'excludedEmail'
+  /** The member exists and the goal only creates members (`writeMode: "createOnly"`): left untouched. */
+  | 'exists'
   | 'notFound'
   | 'invalidValue'
   /** The member was archived by someone else: it stays archived. */
@@ -39,6 +44,10 @@ export interface AudienceReport {
   failures: RecordFailure[];
   /** Values cut to Mailchimp's limits: merge fields to 255 bytes, tag names to 100 characters. */
   truncated: number;
+  /** Members whose profile was erased from the CDP, deleted permanently as the goal's `onProfileDeleted` says. */
+  erased?: number;
+  /** What a reader should look at although nothing failed, e.g. an exclusion pattern matching much of the segment. */
+  warnings?: string[];
   /** Merge fields the audience lacks (export), and those created for it. */
   missingFields?: string[];
   createdFields?: string[];

@@ -39,7 +39,6 @@ describe('validateConnection', () => {
     expect(importGoal).toMatchObject({ enabled: true, statuses: ['subscribed'], audiences: [{ id: 'aud1', createProfiles: false }] });
     expect(exportGoal).toMatchObject({
       enabled: true,
-      createMembers: true,
       newMemberStatus: 'subscribed',
       createMissingMergeFields: false,
       batchSize: 500,

@@ -60,6 +60,8 @@ export interface WorldOptions {
   connector?: Connector;
   /** Sees every API answer the sandbox writes (e.g. to inject a fault at a chosen point). */
   onResponse?: SandboxOptions['onResponse'];
+  /** The connection's objectives; `newsletter` alone by default. */
+  objectives?: string[];
 }
 
 /** The stores a world runs on: MongoDB's or PostgreSQL's, over the wire. */
@@ -84,7 +86,7 @@ export class World<S extends WorldStores = MongoStores> {
     readonly stores: S,
     private readonly options: Omit<WorldOptions, 'database'>,
   ) {
-    this.connections = new StaticConnectionSource([connectionConfig(sandbox, options.goals)]);
+    this.connections = new StaticConnectionSource([connectionConfig(sandbox, options.goals, options.objectives)]);
     this.service = this.serviceOver(stores.profiles);
   }
 
@@ -121,7 +123,7 @@ export class World<S extends WorldStores = MongoStores> {
 
   /** Replaces the connection's goals (the next run validates and uses them). */
   setGoals(goals: Connection['goals']): void {
-    this.connections.put(connectionConfig(this.sandbox, goals));
+    this.connections.put(connectionConfig(this.sandbox, goals, this.options.objectives));
   }
 
   members(listId: string): DumpedMember[] {
@@ -145,13 +147,13 @@ export class World<S extends WorldStores = MongoStores> {
   }
 }
 
-function connectionConfig(sandbox: Sandbox, goals: Connection['goals']): Connection {
+function connectionConfig(sandbox: Sandbox, goals: Connection['goals'], objectives = ['newsletter']): Connection {
   return {
     id: 'e2e',
     name: 'End-to-end',
     connector: 'mailchimp',
     enabled: true,
-    objectives: ['newsletter'],
+    objectives,
     auth: { apiKey: { env: 'MAILCHIMP_API_KEY' }, baseUrl: sandbox.baseUrl },
     goals,
   };

@@ -33,7 +33,7 @@ function listView(list: ListRecord): Record<string, unknown> {
     visibility: 'prv',
     double_optin: list.double_optin,
     has_welcome: false,
-    marketing_permissions: false,
+    marketing_permissions: list.marketingPermissions.length > 0,
     modules: [],
     stats: {
       member_count: count('subscribed'),

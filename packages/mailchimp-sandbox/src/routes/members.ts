@@ -38,6 +38,7 @@ function memberWrite(context: RouteContext, body: Record<string, unknown>): Memb
     language: body.language,
     vip: body.vip,
     interests: body.interests,
+    marketing_permissions: body.marketing_permissions,
     skipMergeValidation: parseBooleanParam(context.query, 'skip_merge_validation'),
   };
 }

@@ -332,6 +332,22 @@ export interface ImportGoal {
    */
   mappings: ImportMapping[];
   /**
+   * Marketing permissions (GDPR fields) read back into consent, opt-in only: a profile this import creates also consents to the objective of each mapped permission its member has enabled (a disabled permission grants nothing). An existing profile's consent stays the CDP's.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  marketingPermissions?: {
+    /**
+     * The marketing permission's id, or its text as the audience shows it (e.g. Email).
+     */
+    permission: string;
+    /**
+     * One of the connection's objectives.
+     */
+    objective: string;
+  }[];
+  /**
    * The consent a profile created by this import carries, by the member's Mailchimp status: which of the connection's objectives that status grants. None by default, and a profile is created only for a member whose status grants at least one: a subscription is consent to what the person subscribed to, never to more.
    */
   grantedObjectives?: {
@@ -346,6 +362,10 @@ export interface ImportMapping {
    * Path of the member field, e.g. merge_fields.FNAME, email_address, status, tags, stats.avg_open_rate, location.country_code.
    */
   from: string;
+  /**
+   * Only with from "interests": the title of the interest category whose interests the member is in are read, as their names (e.g. "Customer type" gives ["VIP"]).
+   */
+  category?: string;
   /**
    * A profile property name. No '$', '.', or prototype keys, so names can never act as query operators or object-prototype paths.
    */
@@ -385,6 +405,20 @@ export interface ExportGoal {
    */
   identifier: string;
   /**
+   * Emails never sent, by pattern: '*' stands for any run of characters, matched case-insensitively against the whole trimmed email. A pattern with nothing after '@' (noreply@) matches that local part at any domain; one with nothing before it (@competitor.com) any local part. Matching profiles are counted excludedEmail.
+   */
+  excludeEmails?: {
+    /**
+     * @minItems 1
+     * @maxItems 500
+     */
+    patterns: string[];
+    /**
+     * A dry run (cdp test) warns about a pattern that matches more than this share of the segment's profiles with a valid email.
+     */
+    warnAboveShare?: number;
+  };
+  /**
    * @maxItems 100
    */
   mappings: ExportMapping[];
@@ -393,7 +427,34 @@ export interface ExportGoal {
    */
   segmentTags?: "all" | SegmentSelection;
   /**
-   * Create members for profiles with no match; otherwise only update existing members.
+   * Interest groups the goal manages, by category title and interest name (ids differ from audience to audience): the interest is set on the member when the profile is in the segment, or its property holds the value, and cleared otherwise.
+   *
+   * @minItems 1
+   * @maxItems 100
+   */
+  interests?: (InterestBySegment | InterestByProperty)[];
+  /**
+   * Marketing permissions (GDPR fields) the goal manages: a permission is enabled when the profile consents to one of the objectives mapped to it, and disabled otherwise. The audiences need marketing permissions.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  marketingPermissions?: {
+    /**
+     * One of the connection's objectives.
+     */
+    objective: string;
+    /**
+     * The marketing permission's id, or its text as the audience shows it (e.g. Email).
+     */
+    permission: string;
+  }[];
+  /**
+   * Which members the goal writes: createAndUpdate (the default) creates members for new profiles and updates existing ones; updateOnly only updates existing members (the others are counted notFound); createOnly only creates new members and leaves existing ones untouched (counted exists).
+   */
+  writeMode?: "createAndUpdate" | "updateOnly" | "createOnly";
+  /**
+   * The former switch of writeMode: false is writeMode updateOnly, true createAndUpdate. Accepted alone; refused together with writeMode.
    */
   createMembers?: boolean;
   newMemberStatus?: "subscribed" | "pending";
@@ -415,6 +476,10 @@ export interface ExportGoal {
    * What happens to a member this goal wrote when its profile no longer consents to any of the connection's objectives, or is deleted from the CDP: unsubscribe it, archive it, or keep it as it is. Nobody is ever re-subscribed.
    */
   onConsentWithdrawn?: "unsubscribe" | "archive" | "keep";
+  /**
+   * What happens to a member this goal wrote whose profile was deleted (erased) from the CDP, when no other profile holds its email: withdraw (the default) does what onConsentWithdrawn says; deletePermanently deletes the member permanently (irreversible: Mailchimp refuses to import the email again, only the person can subscribe again).
+   */
+  onProfileDeleted?: "withdraw" | "deletePermanently";
   /**
    * Mailchimp events that count as touchpoints for the profile's current lifecycle stage.
    */
@@ -542,4 +607,36 @@ export interface ProfileFieldSource {
    */
   to: string;
   separator?: string;
+}
+export interface InterestBySegment {
+  /**
+   * The interest category's title (a group title in Mailchimp).
+   */
+  category: string;
+  /**
+   * The interest's name (a group name in Mailchimp).
+   */
+  interest: string;
+  /**
+   * The interest is set when the profile is in this segment.
+   */
+  segment: string;
+}
+export interface InterestByProperty {
+  /**
+   * The interest category's title (a group title in Mailchimp).
+   */
+  category: string;
+  /**
+   * The interest's name (a group name in Mailchimp).
+   */
+  interest: string;
+  /**
+   * A profile property name. No '$', '.', or prototype keys, so names can never act as query operators or object-prototype paths.
+   */
+  property: string;
+  /**
+   * The property value that sets the interest.
+   */
+  value: string | number | boolean;
 }

@@ -1,6 +1,7 @@
 import type { ConfigProblem } from '../errors.js';
 import type { Catalog, LifecycleDefinition, PropertyDefinition } from '../ports/catalog.js';
 import type { Connection, ExportGoal, ImportGoal } from './generated-types.js';
+import { goalOptionProblems } from './goal-option-checks.js';
 import { pointerTo } from './pointers.js';
 import { hasSqlSource, sourceProblems } from './source-checks.js';
 import { didYouMean } from './suggest.js';
@@ -54,6 +55,7 @@ export function referenceProblems(connection: Connection, catalog: CatalogSnapsh
   });
   connection.goals.forEach((goal, index) => {
     const at = (...segments: (string | number)[]): string => pointerTo('/goals', index, ...segments);
+    problems.push(...goalOptionProblems(connection, goal, catalog, at));
     if (hasSqlSource(goal)) {
       problems.push(...sourceProblems(connection, goal, at));
       return;
@@ -89,12 +91,13 @@ function grantProblems(goal: ImportGoal, objectives: string[], at: (...segments:
       }
     });
   }
-  const grantsAny = Object.values(goal.grantedObjectives ?? {}).some((granted) => granted.length > 0);
+  // Marketing permissions a member enabled grant objectives too.
+  const grantsAny = Object.values(goal.grantedObjectives ?? {}).some((granted) => granted.length > 0) || (goal.marketingPermissions?.length ?? 0) > 0;
   goal.audiences.forEach((audience, a) => {
     if (audience.createProfiles && !grantsAny) {
       problems.push({
         pointer: at('audiences', a, 'createProfiles'),
-        message: 'creating profiles needs grantedObjectives: which objectives a member\'s status (e.g. subscribed) consents to',
+        message: 'creating profiles needs grantedObjectives: which objectives a member\'s status (e.g. subscribed) consents to; or marketingPermissions, whose enabled permissions grant theirs',
       });
     }
   });

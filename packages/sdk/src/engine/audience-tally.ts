@@ -43,6 +43,9 @@ export class AudienceTally {
       case 'archived':
         this.skip('archived');
         break;
+      case 'exists':
+        this.skip('exists');
+        break;
       case 'failed':
         this.fail(result.email, result.reason ?? 'failed');
         break;

@@ -5,7 +5,11 @@ import { subscriberHash } from '../identifiers.js';
 import { buildMemberPayload, payloadHash } from '../mapping/export-mapping.js';
 import { touchpointId, type SentRecord } from '../ports/state-store.js';
 import type { Profile } from '../profile.js';
+import { writeModeOf } from '../config/goal-option-checks.js';
+import { resolveAudienceFields, withAudienceIds } from './audience-fields.js';
 import { AudienceTally } from './audience-tally.js';
+import { warnAboutBroadExclusions } from './email-exclusions.js';
+import { eraseDeletedProfiles } from './erasure.js';
 import { removeTags, type ExportRun } from './export-run.js';
 import { throwIfLockLost, type GoalContext, type GoalOutcome } from './goal-context.js';
 import { applyRemovals, planRemovals } from './membership-sync.js';
@@ -50,6 +54,8 @@ async function exportInto(ctx: GoalContext, goal: ExportGoal, tallies: AudienceT
 
   throwIfLockLost(ctx);
   await checkMergeFields(ctx, goal, tallies);
+  const fieldIds = await resolveAudienceFields(ctx, goal);
+  if (options.dryRun && !resync) await warnAboutBroadExclusions(ctx, goal, tallies);
   const thresholds = thresholdIndex(await ctx.catalog.lifecycles());
   if (goal.lifecycleThreshold && !options.dryRun) await countTouchpoints(ctx, goal, thresholds);
   // A dry run needs each member's status to say what a run would do: read the audiences once, or for a few
@@ -58,7 +64,7 @@ async function exportInto(ctx: GoalContext, goal: ExportGoal, tallies: AudienceT
   // Planned before any write, so the brake weighs the audience as it was: a dry run and a run agree.
   const removals = goal.removeNonSegmentMembers && !resync ? await planRemovals(ctx, goal, tallies) : undefined;
 
-  const run: ExportRun = { ctx, goal, tallies, thresholds, startedAt, existing, pool: new TaskPool(WRITE_CONCURRENCY) };
+  const run: ExportRun = { ctx, goal, tallies, thresholds, startedAt, existing, fieldIds, pool: new TaskPool(WRITE_CONCURRENCY) };
   try {
     let done = 0;
     // A first or full run sends the whole segment: its size is the progress total (a delta's is not known).
@@ -74,7 +80,9 @@ async function exportInto(ctx: GoalContext, goal: ExportGoal, tallies: AudienceT
 
     // What the segment stream cannot show: held or failed profiles that did not change, withdrawn consent,
     // deleted profiles, and tags of profiles that left the segment.
+    const erasure = await eraseDeletedProfiles(run);
     const { revisit, withdrawn } = await sweepSent(run, since);
+    erasure.afterSweep();
     for (let start = 0; start < revisit.length; start += batchSizeOf(goal)) {
       await exportBatch(run, await ctx.profiles.findById(revisit.slice(start, start + batchSizeOf(goal))));
     }
@@ -230,10 +238,11 @@ async function send(run: ExportRun, audienceId: string, batch: Candidate[], sent
     if (record.removed === 'archive') restore.add(record.memberId);
     else if (record.inAudience && record.removed === undefined) known.add(record.memberId);
   }
+  const mode = writeModeOf(goal);
   const results = await ctx.session.members.upsertMembers(
     audienceId,
-    batch.map((c) => c.payload),
-    { createMembers: goal.createMembers ?? true, newMemberStatus: goal.newMemberStatus ?? 'subscribed', knownMembers: known, restoreMembers: restore },
+    withAudienceIds(batch.map((c) => c.payload), run.fieldIds?.get(audienceId)),
+    { createMembers: mode !== 'updateOnly', updateExisting: mode !== 'createOnly', newMemberStatus: goal.newMemberStatus ?? 'subscribed', knownMembers: known, restoreMembers: restore },
   );
   const byMember = new Map(batch.map((c) => [c.payload.memberId, c]));
   const sentAt = ctx.clock.now();
@@ -290,6 +299,7 @@ function sentRecord(candidate: Candidate, result: MemberResult, previous: SentRe
       break;
     case 'skipped':
     case 'archived':
+    case 'exists':
       record.lastError = `${result.outcome}: ${result.reason ?? 'not written'}`;
       break;
     case 'failed': {
@@ -320,8 +330,9 @@ function tallyDryRun(goal: ExportGoal, batch: Candidate[], statuses: Map<string,
     const status = statuses.get(payload.memberId);
     if (sent.get(payload.memberId)?.removed === 'archive') tally.report.restored++;
     else if (status === 'unsubscribed' || status === 'cleaned') tally.skip('compliance');
+    else if (status !== undefined && writeModeOf(goal) === 'createOnly') tally.skip('exists');
     else if (status !== undefined) tally.report.updated++;
-    else if (goal.createMembers ?? true) tally.report.created++;
+    else if (writeModeOf(goal) !== 'updateOnly') tally.report.created++;
     else tally.skip('notFound');
   }
 }

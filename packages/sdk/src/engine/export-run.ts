@@ -1,5 +1,6 @@
 import type { ExportGoal } from '../config/generated-types.js';
 import type { TagRemoval } from '../connector.js';
+import type { AudienceFieldIds } from './audience-fields.js';
 import type { AudienceTally } from './audience-tally.js';
 import type { GoalContext } from './goal-context.js';
 import type { TaskPool } from './task-pool.js';
@@ -15,6 +16,8 @@ export interface ExportRun {
   /** For a dry run: each audience's member statuses, so counts say what a run would do. */
   existing?: Map<string, Map<string, string>>;
   pool: TaskPool;
+  /** Per audience, the ids of the interests and marketing permissions the goal names. */
+  fieldIds?: Map<string, AudienceFieldIds>;
 }
 
 /** Takes tags off members and counts the result: removed, or failed with the reason. */

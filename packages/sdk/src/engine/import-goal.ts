@@ -9,6 +9,7 @@ import type { ProfilePatch, PropertyOp } from '../ports/profile-store.js';
 import type { Profile } from '../profile.js';
 import { AudienceTally } from './audience-tally.js';
 import { throwIfLockLost, type GoalContext, type GoalOutcome } from './goal-context.js';
+import { audienceImport, permissionGrants } from './import-audience-fields.js';
 
 /**
  * `since_last_changed` is re-read from a little before the watermark: a member version applied twice
@@ -55,9 +56,10 @@ async function importInto(ctx: GoalContext, goal: ImportGoal, tallies: Map<strin
     // Without a watermark the import reads the whole audience: its member count is the progress total.
     const total = changedSince === undefined ? ctx.audiences.find((a) => a.id === audience.id)?.memberCount : undefined;
     options.onProgress?.({ goalId: goal.id, audienceId: audience.id, phase: 'read', done, total });
+    const reading = await audienceImport(ctx, goal, audience.id);
     for await (const members of ctx.session.members.readMembers(audience.id, query)) {
       throwIfLockLost(ctx);
-      await importPage(ctx, goal, audience, audienceName, members, tallies.get(audience.id)!);
+      await importPage(ctx, reading.goal, audience, audienceName, reading.decorate(members), tallies.get(audience.id)!);
       done += members.length;
       options.onProgress?.({ goalId: goal.id, audienceId: audience.id, phase: 'read', done, total });
     }
@@ -191,13 +193,17 @@ function importedContent(goal: ImportGoal, member: SourceMember, audienceName: s
   return hash('sha1', JSON.stringify(read), 'hex');
 }
 
-/** The connection's objectives the member's status grants, as the goal's `grantedObjectives` says. */
+/**
+ * The connection's objectives the member's status grants, as the goal's `grantedObjectives` says, and those its
+ * enabled marketing permissions grant, as the goal's `marketingPermissions` says.
+ */
 function grantedObjectives(goal: ImportGoal, member: SourceMember, objectives: string[]): string[] {
   const status = member.fields.status;
   const granted = typeof status === 'string' && goal.grantedObjectives && Object.hasOwn(goal.grantedObjectives, status)
     ? goal.grantedObjectives[status as keyof typeof goal.grantedObjectives] ?? []
     : [];
-  return granted.filter((objective) => objectives.includes(objective));
+  // Marketing permissions the member enabled grant their objectives too (opt-in only).
+  return [...new Set([...granted, ...permissionGrants(goal, member)])].filter((objective) => objectives.includes(objective));
 }
 
 /** What a run would do with one member's ops, counted without writing. */

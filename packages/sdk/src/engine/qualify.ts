@@ -3,10 +3,15 @@ import { hasConsent } from '../consent.js';
 import { isValidEmail, normalizeEmail } from '../identifiers.js';
 import type { Profile } from '../profile.js';
 import type { SkipReason } from '../report.js';
+import { excludedBy } from './email-exclusions.js';
 
 export type Qualification = { email: string } | { skip: SkipReason };
 
-/** Whether a profile of the segment becomes a member: stage, consent, then a valid email, in that order. */
+/**
+ * Whether a profile of the segment becomes a member: stage, consent, a valid email, then the goal's exclusion
+ * patterns, in that order. Membership sync and tag removal ask it too, so an excluded email is not a member the
+ * segment wants.
+ */
 export function qualify(profile: Profile, goal: ExportGoal, objectives: string[]): Qualification {
   const stage = goal.lifecycleStage;
   if (stage && !profile.lifecycles.some((p) => p.lifecycle === stage.lifecycle && p.stage === stage.stage)) return { skip: 'notInStage' };
@@ -14,5 +19,6 @@ export function qualify(profile: Profile, goal: ExportGoal, objectives: string[]
   const raw = profile.properties[goal.identifier]?.find((value) => typeof value === 'string' && value.trim() !== '');
   if (typeof raw !== 'string') return { skip: 'noIdentifier' };
   const email = normalizeEmail(raw);
-  return isValidEmail(email) ? { email } : { skip: 'invalidIdentifier' };
+  if (!isValidEmail(email)) return { skip: 'invalidIdentifier' };
+  return excludedBy(goal, email) === undefined ? { email } : { skip: 'excludedEmail' };
 }

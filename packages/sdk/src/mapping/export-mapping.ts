@@ -3,6 +3,7 @@ import type { ExportGoal, ExportMapping, SegmentSelection } from '../config/gene
 import type { MemberPayload } from '../connector.js';
 import { normalizeEmail, subscriberHash } from '../identifiers.js';
 import type { Profile, PropertyValue } from '../profile.js';
+import { audienceFieldHashParts, memberInterests, memberPermissions } from './audience-field-mapping.js';
 import { propertyValues } from './properties.js';
 
 /** Longest text merge-field value, in bytes of UTF-8: Mailchimp truncates text fields there. */
@@ -78,7 +79,7 @@ function isLowSurrogate(code: number): boolean {
  */
 export function buildMemberPayload(
   profile: Profile,
-  goal: Pick<ExportGoal, 'mappings' | 'segmentTags'>,
+  goal: Pick<ExportGoal, 'mappings' | 'segmentTags' | 'interests' | 'marketingPermissions'>,
   email: string,
 ): { payload: MemberPayload; truncated: number } {
   const mergeFields: Record<string, string> = {};
@@ -95,6 +96,10 @@ export function buildMemberPayload(
     mergeFields,
     tags: tags.names,
   };
+  const interests = memberInterests(profile, goal.interests);
+  if (interests) payload.interests = interests;
+  const permissions = memberPermissions(profile, goal.marketingPermissions);
+  if (permissions) payload.marketingPermissions = permissions;
   return { payload, truncated: truncated + tags.truncated };
 }
 
@@ -167,6 +172,7 @@ export function payloadHash(payload: MemberPayload): string {
   for (const tag of sortedInPlace(Object.keys(payload.mergeFields))) parts.push(`,${quoted(tag)}:${quoted(payload.mergeFields[tag])}`);
   parts.push('|');
   for (const tag of sortedInPlace(payload.tags.slice())) parts.push(`,${quoted(tag)}`);
+  parts.push(...audienceFieldHashParts(payload));
   return hash('sha1', parts.join(''), 'hex');
 }
 

@@ -1,8 +1,11 @@
 import type { MemberPayload } from '../connector.js';
 import type { RunReport } from '../report.js';
 
-/** How an export goal took a member out of the active audience: what a returning profile must undo. */
-export type MemberRemoval = 'archive' | 'unsubscribe' | 'keep';
+/**
+ * How an export goal took a member out of the active audience: what a returning profile must undo. `erased`:
+ * deleted permanently because its profile was erased; the record keeps no payload and no profile id.
+ */
+export type MemberRemoval = 'archive' | 'unsubscribe' | 'keep' | 'erased';
 
 /** Why a member is considered again by the next run although its profile did not change. */
 export type RetryReason = 'threshold' | 'failed';
