@@ -22,6 +22,9 @@ export type ConnectionValidation = { ok: true; connection: Connection } | { ok: 
 
 export type JsonParse = { ok: true; value: unknown } | { ok: false; problems: ConfigProblem[] };
 
+/** Schema keywords that bound a config's sizes and numbers. */
+const BOUNDS = new Set(['maxItems', 'maxLength', 'maxProperties', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum']);
+
 /** More problems than this are summed up in one last line: past that point, nobody reads them one by one. */
 export const MAX_PROBLEMS = 100;
 
@@ -46,6 +49,9 @@ export async function validateConnection(raw: unknown, options: ValidateConnecti
 
   const connection = checked.value as Connection;
   if (problems.length > 0 && !(isObject(connection) && Array.isArray(connection.goals) && Array.isArray(connection.objectives))) return refused(problems);
+  // The schema's bounds also bound the work the other checks do: past one (10,000 goals, a billion runs a day),
+  // they could run out of memory.
+  if (checked.errors.some((error) => BOUNDS.has(error.keyword))) return refused(problems);
   const catalog = await readCatalog(options.catalog);
   const semantic = [
     () => connectorProblems(connection, options.connectors),
