@@ -64,9 +64,14 @@ function audienceCounts(audience: AudienceReport): string[] {
   ].map(formatCount);
 }
 
-/** Restores, withdrawals and tag removals, which only some runs have: "restored 2, withdrawn 1". */
+/** Restores, withdrawals, tag removals and erasures, which only some runs have: "restored 2, withdrawn 1". */
 function memberChanges(audience: AudienceReport): string {
-  const changes: [string, number][] = [['restored', audience.restored], ['consent withdrawn', audience.withdrawn], ['untagged', audience.untagged]];
+  const changes: [string, number][] = [
+    ['restored', audience.restored],
+    ['consent withdrawn', audience.withdrawn],
+    ['untagged', audience.untagged],
+    ['erased', audience.erased ?? 0],
+  ];
   return changes.filter(([, count]) => count > 0).map(([what, count]) => `${what} ${formatCount(count)}`).join(', ');
 }
 
@@ -74,7 +79,7 @@ function skippedTotal(audience: AudienceReport): number {
   return Object.values(audience.skipped).reduce((sum, count) => sum + (count ?? 0), 0);
 }
 
-/** Everything that does not fit a counter: errors, skip reasons, brake verdicts, merge fields, failures. */
+/** Everything that does not fit a counter: errors, skip reasons, brake verdicts, warnings, merge fields, failures. */
 function goalNotes(goal: GoalReport): string[] {
   const notes: string[] = [];
   if (goal.error) notes.push(`${goal.goalId}: ${goal.error}`);
@@ -94,6 +99,7 @@ function goalNotes(goal: GoalReport): string[] {
           `(limit ${Math.round(maxShare * 100)}%); nothing removed, --force overrides`,
       );
     }
+    for (const warning of audience.warnings ?? []) notes.push(`${where}: warning: ${warning}`);
     if (audience.missingFields?.length) notes.push(`${where}: missing merge fields ${audience.missingFields.join(', ')}`);
     if (audience.createdFields?.length) notes.push(`${where}: created merge fields ${audience.createdFields.join(', ')}`);
     const listed = audience.failures.slice(0, LISTED_FAILURES);

@@ -27,6 +27,12 @@ describe('renderRunReport', () => {
     expect(renderRunReport(reportWith({}))).not.toMatch(/restored|withdrawn/);
   });
 
+  it('notes erased members and the dry run warnings', () => {
+    const text = renderRunReport(reportWith({ erased: 3, warnings: ['pattern *@example.com matches 40% of the segment'] }));
+    expect(text).toContain('export / L1: erased 3');
+    expect(text).toContain('export / L1: warning: pattern *@example.com matches 40% of the segment');
+  });
+
   it('says the brake weighs the removable members', () => {
     const text = renderRunReport(reportWith({ brake: { wouldRemove: 6, audienceSize: 24, maxShare: 0.2 } }));
     expect(text).toContain('export / L1: removal brake: would remove 6 of the 24 removable members (limit 20%); nothing removed, --force overrides');
