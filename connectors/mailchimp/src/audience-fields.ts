@@ -2,6 +2,7 @@ import type { AudienceMember, InterestCategory, MarketingPermission, MemberPaylo
 import { MailchimpApiError } from './failures.js';
 import { offsetPages, PAGE_SIZE } from './offset-pages.js';
 import type { MailchimpRequests } from './requests.js';
+import { eachMember } from './each-member.js';
 
 interface MemberPermission {
   marketing_permission_id: string;
@@ -85,16 +86,7 @@ export async function writePermissions(requests: MailchimpRequests, audienceId: 
 
 /** POST …/actions/delete-permanent per member (all at once, within the key's slots); 404: already gone. */
 export async function deletePermanently(requests: MailchimpRequests, audienceId: string, members: AudienceMember[]): Promise<MemberResult[]> {
-  return Promise.all(
-    members.map(async ({ id, email }): Promise<MemberResult> => {
-      try {
-        await requests.call('POST /lists/{list_id}/members/{subscriber_hash}/actions/delete-permanent', (client) => client.lists.deleteListMemberPermanent(audienceId, id));
-        return { memberId: id, email, outcome: 'updated' };
-      } catch (error) {
-        if (!(error instanceof MailchimpApiError)) throw error;
-        if (error.status === 404) return { memberId: id, email, outcome: 'skipped', reason: 'not a member' };
-        return { memberId: id, email, outcome: 'failed', reason: `${error.title}: ${error.detail}` };
-      }
-    }),
+  return eachMember(members, (id) =>
+    requests.call('POST /lists/{list_id}/members/{subscriber_hash}/actions/delete-permanent', (client) => client.lists.deleteListMemberPermanent(audienceId, id)),
   );
 }

@@ -1,7 +1,7 @@
 import { normalizeEmail, type AudienceMember, type MemberPayload, type MemberResult, type RemovalAction, type UpsertOptions } from '@cdp/sdk';
-import { MailchimpApiError } from './failures.js';
 import type { BatchError, BatchResponse, MailchimpMember } from './mailchimp-types.js';
 import { writePermissions } from './audience-fields.js';
+import { eachMember } from './each-member.js';
 import type { MailchimpRequests } from './requests.js';
 
 /** Batch subscribe takes at most 500 members per call. */
@@ -109,20 +109,11 @@ export async function removeMembers(
 }
 
 async function archive(requests: MailchimpRequests, audienceId: string, members: AudienceMember[]): Promise<MemberResult[]> {
-  // All at once: the key's slots keep the number in flight within Mailchimp's limit.
-  return Promise.all(
-    members.map(async ({ id, email }): Promise<MemberResult> => {
-      try {
-        await requests.call('DELETE /lists/{list_id}/members/{subscriber_hash}', (client) => client.lists.deleteListMember(audienceId, id));
-        return { memberId: id, email, outcome: 'updated' };
-      } catch (error) {
-        if (error instanceof MailchimpApiError && error.status === 404) return { memberId: id, email, outcome: 'skipped', reason: 'not a member' };
-        // 405: Mailchimp cannot archive cleaned, pending or already archived members; there is nothing to do.
-        if (error instanceof MailchimpApiError && error.status === 405) return { memberId: id, email, outcome: 'skipped', reason: error.detail };
-        if (error instanceof MailchimpApiError) return { memberId: id, email, outcome: 'failed', reason: `${error.title}: ${error.detail}` };
-        throw error;
-      }
-    }),
+  return eachMember(
+    members,
+    (id) => requests.call('DELETE /lists/{list_id}/members/{subscriber_hash}', (client) => client.lists.deleteListMember(audienceId, id)),
+    // 405: Mailchimp cannot archive cleaned, pending or already archived members; there is nothing to do.
+    (error) => (error.status === 405 ? error.detail : undefined),
   );
 }
 
