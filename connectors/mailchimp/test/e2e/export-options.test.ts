@@ -74,6 +74,8 @@ describe('export goal: write modes', () => {
       const w = await start(profiles, goal, existing);
       expect(audienceReport(await w.run())).toMatchObject({ created: 0, updated: 1, skipped: { notFound: 1 } });
       expect(w.member('news1', 'ann@shop.com')?.merge_fields.FNAME).toBe('ann');
+      // One world per goal: the test's worlds close only the last one started.
+      await w.close();
     }
   });
 
