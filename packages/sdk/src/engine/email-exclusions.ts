@@ -1,7 +1,8 @@
 import type { ExportGoal } from '../config/generated-types.js';
-import { isValidEmail, normalizeEmail } from '../identifiers.js';
+import { normalizeEmail } from '../identifiers.js';
 import type { AudienceTally } from './audience-tally.js';
 import type { GoalContext } from './goal-context.js';
+import { emailOf } from './qualify.js';
 
 type Exclusions = NonNullable<ExportGoal['excludeEmails']>;
 
@@ -54,12 +55,10 @@ export async function warnAboutBroadExclusions(ctx: GoalContext, goal: ExportGoa
   let emails = 0;
   for await (const profiles of ctx.profiles.streamSegment({ segment: goal.segment, batchSize: goal.batchSize ?? 500 })) {
     for (const profile of profiles) {
-      const raw = profile.properties[goal.identifier]?.find((value) => typeof value === 'string' && value.trim() !== '');
-      if (typeof raw !== 'string') continue;
-      const email = normalizeEmail(raw);
-      if (!isValidEmail(email)) continue;
+      const found = emailOf(profile, goal.identifier);
+      if (!('email' in found)) continue;
       emails++;
-      for (const { pattern, regex } of patterns) if (regex.test(email)) matches.set(pattern, matches.get(pattern)! + 1);
+      for (const { pattern, regex } of patterns) if (regex.test(found.email)) matches.set(pattern, matches.get(pattern)! + 1);
     }
   }
   const share = goal.excludeEmails.warnAboveShare ?? DEFAULT_WARN_SHARE;

@@ -16,9 +16,15 @@ export function qualify(profile: Profile, goal: ExportGoal, objectives: string[]
   const stage = goal.lifecycleStage;
   if (stage && !profile.lifecycles.some((p) => p.lifecycle === stage.lifecycle && p.stage === stage.stage)) return { skip: 'notInStage' };
   if (!hasConsent(profile, objectives)) return { skip: 'noConsent' };
-  const raw = profile.properties[goal.identifier]?.find((value) => typeof value === 'string' && value.trim() !== '');
+  const found = emailOf(profile, goal.identifier);
+  if (!('email' in found)) return found;
+  return excludedBy(goal, found.email) === undefined ? found : { skip: 'excludedEmail' };
+}
+
+/** The profile's email: the identifier's first non-blank text, normalised, if it is a valid address. */
+export function emailOf(profile: Profile, identifier: string): Qualification {
+  const raw = profile.properties[identifier]?.find((value) => typeof value === 'string' && value.trim() !== '');
   if (typeof raw !== 'string') return { skip: 'noIdentifier' };
   const email = normalizeEmail(raw);
-  if (!isValidEmail(email)) return { skip: 'invalidIdentifier' };
-  return excludedBy(goal, email) === undefined ? { email } : { skip: 'excludedEmail' };
+  return isValidEmail(email) ? { email } : { skip: 'invalidIdentifier' };
 }
