@@ -9,7 +9,6 @@ import { writeModeOf } from '../config/goal-option-checks.js';
 import { resolveAudienceFields, withAudienceIds } from './audience-fields.js';
 import { AudienceTally } from './audience-tally.js';
 import { warnAboutBroadExclusions } from './email-exclusions.js';
-import { eraseDeletedProfiles } from './erasure.js';
 import { removeTags, type ExportRun } from './export-run.js';
 import { throwIfLockLost, type GoalContext, type GoalOutcome } from './goal-context.js';
 import { applyRemovals, planRemovals } from './membership-sync.js';
@@ -80,9 +79,7 @@ async function exportInto(ctx: GoalContext, goal: ExportGoal, tallies: AudienceT
 
     // What the segment stream cannot show: held or failed profiles that did not change, withdrawn consent,
     // deleted profiles, and tags of profiles that left the segment.
-    const erasure = await eraseDeletedProfiles(run);
     const { revisit, withdrawn } = await sweepSent(run, since);
-    erasure.afterSweep();
     for (let start = 0; start < revisit.length; start += batchSizeOf(goal)) {
       await exportBatch(run, await ctx.profiles.findById(revisit.slice(start, start + batchSizeOf(goal))));
     }

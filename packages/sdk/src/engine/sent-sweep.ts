@@ -1,4 +1,5 @@
-import type { TagRemoval } from '../connector.js';
+import type { MemberResult, TagRemoval } from '../connector.js';
+import { CdpError } from '../errors.js';
 import { hasConsent } from '../consent.js';
 import { normalizeEmail } from '../identifiers.js';
 import { buildMemberPayload } from '../mapping/export-mapping.js';
@@ -17,14 +18,15 @@ const SWEEP_BATCH = 5000;
 export interface SweepResult {
   /** Profiles to export again although unchanged: held by a threshold or failed in an earlier run. */
   revisit: string[];
-  /** Members whose consent was withdrawn in this run (membership sync leaves them alone). */
+  /** Members withdrawn or erased in this run (membership sync leaves them alone). */
   withdrawn: Set<string>;
 }
 
 /**
  * Walks the goal's sent records, the members this goal wrote, with their profiles as they are now:
  * - a profile that lost consent to every objective, or was deleted, gets `onConsentWithdrawn` (unsubscribe by
- *   default) for the member this goal wrote; nobody is ever re-subscribed by it;
+ *   default) for the member this goal wrote; nobody is ever re-subscribed by it; a deleted one whose email no
+ *   other profile holds is erased instead when the goal's `onProfileDeleted` says `deletePermanently`;
  * - a profile that no longer gives a segment tag this goal wrote (it left that segment or the goal's, or no longer
  *   qualifies) loses it, on any member the goal has not taken out, unsubscribed and cleaned ones included;
  * - a record waiting for a retry brings its unchanged profile back into the run (`revisit`).
@@ -39,18 +41,22 @@ export async function sweepSent(run: ExportRun, since: Date | undefined): Promis
     for await (const records of ctx.state.streamSent(ctx.connection.id, goal.id, audienceId, SWEEP_BATCH)) {
       throwIfLockLost(ctx);
       const withdrawals: SentRecord[] = [];
+      const erasures: SentRecord[] = [];
       const untag: { record: SentRecord; tags: string[] }[] = [];
       for (const { record, profile, changed } of await recordsToLookAt(run, records, since)) {
         const written = record.inAudience === true && record.removed === undefined;
-        if (written && (!profile || !hasConsent(profile, ctx.connection.objectives))) withdrawals.push(record);
+        // Deleted, and no other profile holds the email: an erasure when the goal says so.
+        if (written && !profile && goal.onProfileDeleted === 'deletePermanently' && record.payload) erasures.push(record);
+        else if (written && (!profile || !hasConsent(profile, ctx.connection.objectives))) withdrawals.push(record);
         else if (profile && record.retry && profile.segments.includes(goal.segment) && !changed) revisit.add(profile.id);
         else if (profile && record.removed === undefined) {
           const stale = staleTags(run, record, profile);
           if (stale.length > 0) untag.push({ record, tags: stale });
         }
       }
+      await erase(run, audienceId, erasures, run.tallies[index]);
       await withdraw(run, audienceId, withdrawals, run.tallies[index]);
-      for (const record of withdrawals) withdrawn.add(record.memberId);
+      for (const record of [...erasures, ...withdrawals]) withdrawn.add(record.memberId);
       await removeStaleTags(run, audienceId, untag, run.tallies[index]);
     }
   }
@@ -129,13 +135,40 @@ async function withdraw(run: ExportRun, audienceId: string, records: SentRecord[
   }
   const members = records.map((record) => ({ id: record.memberId, email: record.payload?.email ?? '', status: 'subscribed' }));
   const results = await ctx.session.members.removeMembers(audienceId, members, action);
-  // A failed withdrawal waits for a retry, which brings its record to the next sweep though its profile is unchanged.
-  const failed = new Set(results.filter((result) => result.outcome === 'failed').map((result) => result.memberId));
-  for (const result of results) if (result.outcome === 'failed') tally.fail(result.email, result.reason ?? 'withdrawal failed');
-  const retries = records.filter((record) => failed.has(record.memberId)).map((record): SentRecord => ({ ...record, retry: 'failed' }));
-  if (retries.length > 0) await ctx.state.putSent(ctx.connection.id, goal.id, audienceId, retries);
+  await retryFailures(run, audienceId, records, results, tally, 'withdrawal failed');
   tally.report.withdrawn += results.filter((result) => result.outcome !== 'failed').length;
   await recordRemovalResults(ctx, goal, audienceId, results, action);
+}
+
+/**
+ * `onProfileDeleted: "deletePermanently"`: the members of deleted profiles whose email no other profile holds are
+ * deleted permanently (Mailchimp forgets the email and refuses to import it again). The record keeps neither
+ * payload nor profile id, only that it was erased.
+ */
+async function erase(run: ExportRun, audienceId: string, records: SentRecord[], tally: AudienceTally): Promise<void> {
+  const { ctx, goal } = run;
+  if (records.length === 0) return;
+  if (ctx.options.dryRun) {
+    tally.report.erased = (tally.report.erased ?? 0) + records.length;
+    return;
+  }
+  const { members } = ctx.session;
+  if (!members.deletePermanently) throw new CdpError('unsupported', `connector ${ctx.connection.connector} cannot delete members permanently`);
+  const results = await members.deletePermanently(audienceId, records.map((record) => ({ id: record.memberId, email: record.payload!.email, status: 'subscribed' })));
+  await retryFailures(run, audienceId, records, results, tally, 'permanent deletion failed');
+  tally.report.erased = (tally.report.erased ?? 0) + results.filter((result) => result.outcome === 'updated').length;
+  const now = ctx.clock.now();
+  const erased = results.filter((result) => result.outcome !== 'failed').map((result): SentRecord => ({ memberId: result.memberId, hash: '', sentAt: now, removed: 'erased' }));
+  if (erased.length > 0) await ctx.state.putSent(ctx.connection.id, goal.id, audienceId, erased);
+}
+
+/** A removal Mailchimp failed is reported and waits for a retry, which brings its record to the next sweep though its profile is unchanged. */
+async function retryFailures(run: ExportRun, audienceId: string, records: SentRecord[], results: MemberResult[], tally: AudienceTally, what: string): Promise<void> {
+  const { ctx, goal } = run;
+  const failed = new Set(results.filter((result) => result.outcome === 'failed').map((result) => result.memberId));
+  for (const result of results) if (result.outcome === 'failed') tally.fail(result.email, ctx.redact(result.reason ?? what));
+  const retries = records.filter((record) => failed.has(record.memberId)).map((record): SentRecord => ({ ...record, retry: 'failed' }));
+  if (retries.length > 0) await ctx.state.putSent(ctx.connection.id, goal.id, audienceId, retries);
 }
 
 async function removeStaleTags(run: ExportRun, audienceId: string, untag: { record: SentRecord; tags: string[] }[], tally: AudienceTally): Promise<void> {
