@@ -8,22 +8,13 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 const SCHEMAS = `${root}schemas/`;
 
-/**
- * Where a schema lives in the tree. Ids mirror a virtual folder (schemas/, schemas/mailchimp/), so relative
- * $refs resolve the same way here as they do in ajv, which resolves them against the $id.
- */
-function localPath(virtualPath) {
-  const rel = virtualPath.slice(SCHEMAS.length).split('#')[0];
-  return rel.startsWith('mailchimp/') ? `${root}connectors/mailchimp/schemas/${rel.slice('mailchimp/'.length)}` : `${SCHEMAS}${rel}`;
-}
-
 const targets = [
   {
     out: 'packages/sdk/src/config/generated-types.ts',
     title: 'ConfigSchemas',
     schemas: ['connection', 'import-goal', 'export-goal', 'mapping', 'schedule', 'notification-target'],
   },
-  { out: 'connectors/mailchimp/src/generated-types.ts', title: 'MailchimpSchemas', schemas: ['mailchimp/auth'] },
+  { out: 'connectors/mailchimp/src/generated-types.ts', title: 'MailchimpSchemas', schemas: ['mailchimp-auth'] },
 ];
 
 const banner = '/* Generated from the JSON Schemas by scripts/generate-config-types.mjs. Do not edit by hand. */';
@@ -45,7 +36,7 @@ async function generate(target) {
     cwd: SCHEMAS,
     $refOptions: {
       resolve: {
-        cdp: { order: 1, canRead: (file) => file.url.startsWith(SCHEMAS), read: (file) => readFile(localPath(file.url), 'utf8') },
+        cdp: { order: 1, canRead: (file) => file.url.startsWith(SCHEMAS), read: (file) => readFile(file.url.split('#')[0], 'utf8') },
         http: false,
       },
     },

@@ -23,7 +23,8 @@ export interface MailchimpConnectorOptions {
 
 const DEFAULT_RETRY: RetryPolicy = { maxRetries: 6, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 120_000 };
 
-const authSchema: object = JSON.parse(readFileSync(new URL('../schemas/auth.schema.json', import.meta.url), 'utf8'));
+/** The package's copy of schemas/mailchimp-auth.schema.json (made by the build), which the connection schema also references. */
+const authSchema: object = JSON.parse(readFileSync(new URL('../schemas/mailchimp-auth.schema.json', import.meta.url), 'utf8'));
 
 /** The Mailchimp connector with its own limits; `mailchimpConnector` is the default one. */
 export function createMailchimpConnector(options: MailchimpConnectorOptions = {}): Connector<MailchimpAuth> {

@@ -9,7 +9,7 @@ export type MailchimpAuth = MailchimpApiKeyAuth | MailchimpOAuth;
  * Every schema of this file, by name.
  */
 export interface MailchimpSchemas {
-  "mailchimp/auth"?: MailchimpAuth;
+  "mailchimp-auth"?: MailchimpAuth;
 }
 export interface MailchimpApiKeyAuth {
   apiKey: SecretRef;

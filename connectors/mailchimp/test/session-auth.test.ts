@@ -24,9 +24,9 @@ describe('Mailchimp sessions: credentials and keys', () => {
   afterEach(() => sb.sandbox.admin.setFaults({}));
   afterAll(() => sb.sandbox.close());
 
-  it('describes itself by the connector contract, with the auth schema of its schemas folder', () => {
+  it('describes itself by the connector contract, with the auth schema published beside the connection schema', () => {
     expect(mailchimpConnector).toMatchObject({ id: 'mailchimp', goalKinds: ['import', 'export'] });
-    expect(mailchimpConnector.authSchema).toMatchObject({ $id: 'https://cdp-connect.dev/schemas/mailchimp/auth.schema.json', oneOf: expect.any(Array) });
+    expect(mailchimpConnector.authSchema).toMatchObject({ $id: 'https://cdp-connect.dev/schemas/mailchimp-auth.schema.json', oneOf: expect.any(Array) });
   });
 
   it('checks a valid key and lists the audiences with their merge fields', async () => {

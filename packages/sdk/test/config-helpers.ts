@@ -12,7 +12,7 @@ export function readJson(path: string): unknown {
 /** The Mailchimp connector's declarations, read from its own schema file so the test needs no connector code. */
 export const mailchimp: ConnectorInfo = {
   id: 'mailchimp',
-  authSchema: readJson(`${REPO_ROOT}connectors/mailchimp/schemas/auth.schema.json`) as object,
+  authSchema: readJson(`${REPO_ROOT}schemas/mailchimp-auth.schema.json`) as object,
   goalKinds: ['import', 'export'],
 };
 

@@ -113,12 +113,16 @@ describe('validateConnection', () => {
     ]);
   });
 
-  it('reports problems from the schema and the connector auth schema together', async () => {
+  it('reports problems from the schema and the connector auth schema together, each once', async () => {
+    // The connection schema references the Mailchimp auth schema too: its problem must not come twice.
     const problems = await problemsOf({ ...minimal(), name: 42, auth: { apiKey: { env: 'KEY' }, region: 'eu' } });
-    expect(problems).toEqual([
-      { pointer: '/name', message: 'must be text (got 42)' },
-      { pointer: '/auth', message: 'unknown property "region" (allowed: apiKey, baseUrl)' },
-    ]);
+    expect(problems).toHaveLength(2);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { pointer: '/name', message: 'must be text (got 42)' },
+        { pointer: '/auth', message: 'unknown property "region" (allowed: apiKey, baseUrl)' },
+      ]),
+    );
   });
 });
 

@@ -96,7 +96,7 @@ export interface Connection {
    */
   objectives: string[];
   /**
-   * Credentials, validated by the connector's own auth schema.
+   * Credentials, in the form the connector's auth schema gives (for mailchimp: mailchimp-auth.schema.json); secrets are only referenced, as { "env": "NAME" }.
    */
   auth: {
     [k: string]: unknown | undefined;
@@ -126,7 +126,7 @@ export interface SqlDatabase {
   url: SecretRef;
 }
 /**
- * The connection URL (postgres://user:password@host:port/database), as a secret reference.
+ * A secret, read from the named environment variable at run time; the value itself never appears in a config.
  */
 export interface SecretRef {
   env: string;
@@ -209,7 +209,7 @@ export interface WebhookTarget {
   signingSecret?: SecretRef1;
 }
 /**
- * Signs the body with HMAC-SHA256 in the X-CDP-Signature header.
+ * A secret, read from the named environment variable at run time; the value itself never appears in a config.
  */
 export interface SecretRef1 {
   env: string;
@@ -272,7 +272,7 @@ export interface Smtp {
   password?: SecretRef2;
 }
 /**
- * The SMTP password, read from this environment variable at run time.
+ * A secret, read from the named environment variable at run time; the value itself never appears in a config.
  */
 export interface SecretRef2 {
   env: string;

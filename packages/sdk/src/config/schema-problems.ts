@@ -107,6 +107,9 @@ function describeError(error: ErrorObject, registry: SchemaRegistry): ConfigProb
       return at(`must be ${COMPARISONS[params.comparison] ?? params.comparison} ${params.limit}${got}`);
     case 'discriminator':
       return describeDiscriminator(error, registry);
+    case 'if':
+      // Only says that the `then` failed, whose own errors are the problems.
+      return [];
     default:
       return at(error.message ?? 'is not valid');
   }

@@ -42,8 +42,11 @@ export async function validateConnection(raw: unknown, options: ValidateConnecti
 
   const connector = namedConnector(raw, options.connectors);
   if (connector && isObject(raw) && isObject(raw.auth)) {
+    // The connection schema itself applies the auth schemas published beside it (mailchimp-auth.schema.json), so
+    // for those connectors each problem would come twice.
     const auth = registry.validate(registry.add(connector.authSchema), raw.auth);
-    problems.push(...schemaProblems(auth.errors, registry, '/auth'));
+    const known = new Set(problems.map(problemKey));
+    problems.push(...schemaProblems(auth.errors, registry, '/auth').filter((problem) => !known.has(problemKey(problem))));
     (checked.value as Connection).auth = auth.value as Connection['auth'];
   }
 
@@ -123,6 +126,10 @@ function tooDeep(value: unknown, pointer = '', depth = 0): string | undefined {
     if (found !== undefined) return found;
   }
   return undefined;
+}
+
+function problemKey(problem: ConfigProblem): string {
+  return `${problem.pointer}\n${problem.message}`;
 }
 
 function refused(problems: ConfigProblem[]): ConnectionValidation {
