@@ -3,18 +3,22 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSandbox, type Sandbox, type SandboxSeed } from '@cdp/mailchimp-sandbox';
 import { startEmbeddedMongo, type EmbeddedMongo } from '@cdp/store-mongodb';
+import { createPool, postgresFromEnvironment, type EmbeddedPostgres } from '@cdp/store-postgres';
 import { assertBuilt, childEnv, CLI, EXAMPLES, ROOT } from './support/cli-process.js';
 
 /**
  * The example sessions of the docs, run as written and compared with what the docs show: a session is a fenced
- * block right after a `<!-- session -->` comment, of `$ cdp …` commands (and `$ export NAME=value` lines), each
- * followed by its output (standard error and standard output, as a terminal shows them) and `[exit N]`.
- * Run ids, times, durations, rates and ports are normalised, and so is the width of table columns.
- * With UPDATE_DOCS=1 the blocks are rewritten from this run instead.
+ * block right after a `<!-- session -->` comment, of `$ cdp …` and `$ psql …` commands (and `$ export NAME=value`
+ * lines), each followed by its output (standard error and standard output, as a terminal shows them) and
+ * `[exit N]`. A variable this test provides (its servers: MongoDB, PostgreSQL, the sandbox and its key) keeps
+ * the test's value whatever a session exports: the doc's value is the reader's. Sessions of one doc run in order
+ * and share the servers and the variables. Run ids, times, durations, rates and ports are normalised, and so is the width of table
+ * columns. With UPDATE_DOCS=1 the blocks are rewritten from this run instead.
  */
-const DOCS = ['docs/cli.md'];
+const DOCS = ['docs/cli.md', 'docs/sources.md'];
 const MARKER = '<!-- session -->';
 const DATABASE = 'cdp';
+const COMMANDS = ['cdp', 'psql'];
 
 interface Step {
   command: string;
@@ -30,18 +34,38 @@ interface Session {
 }
 
 let mongo: EmbeddedMongo;
+let postgres: EmbeddedPostgres;
 let sandbox: Sandbox;
 let env: NodeJS.ProcessEnv;
+/** docs/sources.md's stores and CRM database: the CDP's stores on PostgreSQL, and the table the source reads. */
+let sourcesEnv: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   assertBuilt();
   const seed = JSON.parse(await readFile(`${EXAMPLES}mailchimp-seed.json`, 'utf8')) as SandboxSeed;
-  [mongo, sandbox] = await Promise.all([startEmbeddedMongo(DATABASE), startSandbox({ seed })]);
-  env = childEnv({ MONGODB_URI: mongo.uri, MAILCHIMP_API_KEY: seed.apiKeys![0], MAILCHIMP_BASE_URL: sandbox.baseUrl, NO_COLOR: undefined, CDP_CATALOG: undefined, CDP_CONNECTIONS: undefined });
+  [mongo, postgres, sandbox] = await Promise.all([startEmbeddedMongo(DATABASE), postgresFromEnvironment(), startSandbox({ seed })]);
+  env = childEnv({
+    MONGODB_URI: mongo.uri,
+    MAILCHIMP_API_KEY: seed.apiKeys![0],
+    MAILCHIMP_BASE_URL: sandbox.baseUrl,
+    NO_COLOR: undefined,
+    CDP_CATALOG: undefined,
+    CDP_CONNECTIONS: undefined,
+    DATABASE_URL: undefined,
+  });
+  const [stores, crm] = [`cdp_docs_${process.pid}`, `crm_docs_${process.pid}`];
+  const admin = createPool({ connectionString: postgres.url, max: 1 });
+  try {
+    for (const name of [stores, crm]) await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const urlOf = (database: string) => Object.assign(new URL(postgres.url), { pathname: `/${database}` }).toString();
+  sourcesEnv = { ...env, DATABASE_URL: urlOf(stores), CDP_SECRET_CRM_DATABASE_URL: urlOf(crm), CRM_ADMIN_URL: urlOf(crm) };
 });
 
 afterAll(async () => {
-  await Promise.all([sandbox?.close(), mongo?.stop()]);
+  await Promise.all([sandbox?.close(), mongo?.stop(), postgres?.stop()]);
 });
 
 describe('the example sessions of the docs', () => {
@@ -54,7 +78,9 @@ describe('the example sessions of the docs', () => {
       let rewritten = text;
       // From the last block back, so the offsets of earlier ones stay right.
       const actual = [];
-      for (const session of sessions) actual.push(await play(session));
+      const docEnv = doc === 'docs/sources.md' ? sourcesEnv : env;
+      const sessionEnv = { ...docEnv };
+      for (const session of sessions) actual.push(await play(session, docEnv, sessionEnv));
       for (const [index, session] of [...sessions.entries()].reverse()) {
         rewritten = rewritten.slice(0, session.start) + render(actual[index]) + rewritten.slice(session.end);
       }
@@ -88,21 +114,25 @@ export function parseSessions(doc: string, text: string): Session[] {
   }
 }
 
-/** Runs a session's commands in order, in one environment; `export` lines set variables for the next ones. */
-async function play(session: Session): Promise<Step[]> {
-  const sessionEnv = { ...env };
+/**
+ * Runs a session's commands in order, in one environment; `export` lines set variables for the next ones, but
+ * for those the test provides. A `# comment` at the end of a line is the reader's, not the shell's.
+ */
+async function play(session: Session, docEnv: NodeJS.ProcessEnv, sessionEnv: NodeJS.ProcessEnv): Promise<Step[]> {
   const played: Step[] = [];
   for (const { command } of session.steps) {
-    if (command.startsWith('export ')) {
-      for (const assignment of command.slice('export '.length).split(/\s+/)) {
+    const line = command.replace(/\s+#.*$/, '');
+    const [program] = line.split(' ');
+    if (program === 'export') {
+      for (const assignment of line.slice('export '.length).split(/\s+/)) {
         const [name, ...value] = assignment.split('=');
-        sessionEnv[name] = value.join('=');
+        if (docEnv[name] === undefined) sessionEnv[name] = value.join('=');
       }
       played.push({ command, output: '' });
       continue;
     }
-    if (!command.startsWith('cdp ')) throw new Error(`${session.doc}: a session runs cdp commands, not "${command}"`);
-    played.push({ command, output: await shell(`node ${CLI} ${command.slice(4)}`, sessionEnv) });
+    if (!COMMANDS.includes(program)) throw new Error(`${session.doc}: a session runs ${COMMANDS.join(' and ')} commands, not "${command}"`);
+    played.push({ command, output: await shell(program === 'cdp' ? `node ${CLI} ${line.slice(4)}` : line, sessionEnv) });
   }
   return played;
 }
@@ -112,13 +142,18 @@ function shell(command: string, sessionEnv: NodeJS.ProcessEnv): Promise<string> 
   return new Promise((resolve) => {
     execFile('sh', ['-c', `${command} 2>&1`], { cwd: ROOT, env: sessionEnv, timeout: 60_000 }, (error, stdout) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve(`${stdout.replace(/\n+$/, '')}\n[exit ${code}]\n`);
+      const printed = stdout.replace(/\n+$/, '');
+      resolve(`${printed ? `${printed}\n` : ''}[exit ${code}]\n`);
     });
   });
 }
 
+/** A step with output is followed by a blank line; consecutive `export` lines stay together. */
 function render(steps: Step[]): string {
-  return steps.map((step) => `$ ${step.command}\n${step.output}`).join('\n');
+  return steps
+    .map((step) => `$ ${step.command}\n${step.output ? `${step.output}\n` : ''}`)
+    .join('')
+    .replace(/\n\n$/, '\n');
 }
 
 /** What may differ from one run to the next. */
