@@ -11,6 +11,7 @@ const workspaces: Record<string, string> = {
   '@cdp/scheduler': 'packages/scheduler',
   '@cdp/mailchimp-sandbox': 'packages/mailchimp-sandbox',
   '@cdp/connector-mailchimp': 'connectors/mailchimp',
+  '@cdp/console': 'packages/console',
 };
 
 const shared: Config = {

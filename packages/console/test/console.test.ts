@@ -1,0 +1,129 @@
+import { mkdir } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Page } from 'playwright-core';
+import { REFUSED, PASSWORD, PROFILES, profile, startWorld, type World } from './support/world.js';
+
+// The console in a real browser (Debian's Chromium, headless) over real runs: the run service against the Mailchimp
+// sandbox and the MongoDB-compatible store. The main pages are captured into docs/console/ for docs/console.md.
+
+const SCREENSHOTS = new URL('../../../docs/console/', import.meta.url);
+
+let world: World;
+let page: Page;
+
+async function screenshot(name: string): Promise<void> {
+  await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname, fullPage: true });
+}
+
+/** The history page's chart, as Chart.js drew it: each dataset's values per run, oldest first (read in the page). */
+const DRAWN_SERIES = `(() => {
+  const chart = window.Chart && window.Chart.getChart(document.getElementById('history-chart'));
+  return chart ? Object.fromEntries(chart.data.datasets.map((dataset) => [dataset.label, dataset.data])) : undefined;
+})()`;
+
+async function chartSeries(target: Page): Promise<Record<string, number[]>> {
+  await target.waitForFunction(DRAWN_SERIES);
+  return target.evaluate<Record<string, number[]>>(DRAWN_SERIES);
+}
+
+beforeAll(async () => {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  world = await startWorld('console-browser');
+  // Two real runs before the console is opened: everyone created but the refused address, then one profile changed.
+  await world.service.runNow('newsletter');
+  await world.stores.profiles.upsertProfiles([profile(0, 'reader0@example.org', 'Renamed Reader', new Date())]);
+  await world.service.runNow('newsletter');
+  page = await world.loggedIn();
+});
+
+afterAll(async () => {
+  await world?.close();
+});
+
+describe('access control', () => {
+  it('refuses unauthenticated requests: pages redirect to the login form, the API answers 401', async () => {
+    const pageAnswer = await fetch(`${world.console.url}/connections/newsletter/history`, { redirect: 'manual' });
+    expect(pageAnswer.status).toBe(303);
+    expect(pageAnswer.headers.get('location')).toBe('/login?next=%2Fconnections%2Fnewsletter%2Fhistory');
+    const apiAnswer = await fetch(`${world.console.url}/api/live-runs/any/events`);
+    expect(apiAnswer.status).toBe(401);
+    const postAnswer = await fetch(`${world.console.url}/connections/newsletter/run`, { method: 'POST', redirect: 'manual' });
+    expect(postAnswer.status).toBe(303);
+    expect((await world.stores.state.listRuns({ connectionId: 'newsletter' })).length).toBe(2);
+  });
+
+  it('refuses a wrong password, and a login form posted without its token', async () => {
+    const other = await world.newPage();
+    await other.goto(`${world.console.url}/login`);
+    await other.fill('input[name=password]', 'not the password at all');
+    await other.click('button[type=submit]');
+    await expect(other.locator('.error').textContent()).resolves.toBe('Wrong password.');
+    const forged = await other.request.post(`${world.console.url}/login`, { form: { password: PASSWORD, next: '/' }, maxRedirects: 0 });
+    expect(forged.status()).toBe(401);
+    await other.context().close();
+  });
+
+  it('refuses a POST without the CSRF token, even with a live session cookie', async () => {
+    const answer = await page.request.post(`${world.console.url}/connections/newsletter/run`, { form: { anything: '1' }, maxRedirects: 0 });
+    expect(answer.status()).toBe(403);
+    const wrong = await page.request.post(`${world.console.url}/connections/newsletter/run`, { form: { _csrf: 'forged' }, maxRedirects: 0 });
+    expect(wrong.status()).toBe(403);
+    expect((await world.stores.state.listRuns({ connectionId: 'newsletter' })).length).toBe(2);
+  });
+
+  it('sets the session cookie HttpOnly and SameSite=Strict, and sends no secret to the browser', async () => {
+    const [cookie] = await page.context().cookies();
+    expect(cookie).toMatchObject({ name: 'cdp_console_session', httpOnly: true, sameSite: 'Strict', secure: false });
+    expect(await page.content()).not.toContain(world.env.MAILCHIMP_API_KEY);
+  });
+});
+
+describe('connections and run history', () => {
+  it('lists the connection with its schedule and next runs', async () => {
+    await page.goto(`${world.console.url}/`);
+    const row = page.locator('tr[data-connection=newsletter]');
+    await expect(row.textContent()).resolves.toContain('mon, wed, fri at 06:30, 18:00 (Europe/Amsterdam)');
+    expect(await row.locator('.next-runs li').count()).toBe(3);
+    await screenshot('connections');
+  });
+
+  it('draws the chart of created, updated, removed and failed per run from the real runs', async () => {
+    await page.goto(`${world.console.url}/connections/newsletter/history`);
+    const series = await chartSeries(page);
+    expect(series).toEqual({ created: [PROFILES - 1, 0], updated: [0, 1], removed: [0, 0], failed: [1, 1] });
+    await screenshot('history');
+  });
+
+  it("shows a run's report per goal and audience with the failure and its reason", async () => {
+    const [first] = (await world.stores.state.listRuns({ connectionId: 'newsletter' })).slice(-1);
+    await page.goto(`${world.console.url}/connections/newsletter/runs/${first.runId}`);
+    const failure = page.locator('table.failures tbody tr');
+    await expect(failure.locator('td').first().textContent()).resolves.toBe(REFUSED);
+    await expect(failure.locator('td.reason').textContent()).resolves.toContain('looks fake or invalid');
+    await screenshot('run-report');
+  });
+});
+
+describe('Run now and Test', () => {
+  it('Test shows a dry run with its counts and writes no history', async () => {
+    await page.goto(`${world.console.url}/`);
+    await page.locator('tr[data-connection=newsletter] button', { hasText: 'Test' }).click();
+    await page.locator('section.report').waitFor();
+    await expect(page.locator('.headline').textContent()).resolves.toContain('Dry run (nothing written)');
+    expect((await world.stores.state.listRuns({ connectionId: 'newsletter' })).length).toBe(2);
+  });
+
+  it('Run now shows the progress, then the report, and the new run appears in the history', async () => {
+    await world.stores.profiles.upsertProfiles([profile(1, 'reader1@example.org', 'Another Name', new Date())]);
+    await page.goto(`${world.console.url}/`);
+    await page.locator('tr[data-connection=newsletter] button', { hasText: 'Run now' }).click();
+    await page.locator('section.report').waitFor();
+    await expect(page.locator('ul.progress').textContent()).resolves.toMatch(/export-newsletter: [1-9]\d* (of \d+ )?profiles processed/);
+    await screenshot('run-now');
+    const [newest] = await world.stores.state.listRuns({ connectionId: 'newsletter', limit: 1 });
+    expect(newest.goals[0].audiences[0].updated).toBe(1);
+    await page.goto(`${world.console.url}/connections/newsletter/history`);
+    await expect(page.locator('table.runs tbody tr').first().textContent()).resolves.toContain(newest.runId);
+    expect((await chartSeries(page)).updated).toEqual([0, 1, 1]);
+  });
+});
