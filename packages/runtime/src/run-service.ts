@@ -37,6 +37,9 @@ const PROCESS_OWNER = `${process.pid}-${randomUUID().slice(0, 8)}`;
 /** `trigger` defaults to manual; `leaseMs` and `signal` are the run request's (`RunRequest`). */
 export type RunNowOptions = RunOptions & Partial<Pick<RunRequest, 'trigger' | 'leaseMs' | 'signal'>>;
 
+/** Told of each recorded run once its report is final (metrics, a live view); dry runs are not recorded. */
+export type RunFinishedListener = (report: RunReport) => void;
+
 /**
  * The one entry point for runs: Run now, scheduled runs, dry runs (`cdp test`) and history all go through it,
  * so they share one engine, one lock and one history.
@@ -45,6 +48,8 @@ export type RunNowOptions = RunOptions & Partial<Pick<RunRequest, 'trigger' | 'l
 export class RunService {
   /** Why `validConnections` last refused each connection, so that each change is reported once. */
   private reportedRefusals = new Map<string, string>();
+  private readonly finishedListeners = new Set<RunFinishedListener>();
+  private running = 0;
 
   constructor(
     @inject(TOKENS.ProfileStore) private readonly profiles: ProfileStore,
@@ -84,6 +89,7 @@ export class RunService {
       if (refusal && !options.dryRun) await recordRefusedRun(refusedConnection(connectionId, raw), this.dependencies(), trigger, refusal);
       throw error;
     }
+    if (!options.dryRun) this.running++;
     try {
       return await runConnection(connection, { ...this.dependencies(), connector: this.connector(connection), profilesFor: (goal) => sources.profilesFor(goal) }, {
         ...options,
@@ -91,8 +97,23 @@ export class RunService {
         owner: `${PROCESS_OWNER}-${randomUUID().slice(0, 8)}`,
       });
     } finally {
+      if (!options.dryRun) this.running--;
       await sources.close();
     }
+  }
+
+  /** Runs (not dry runs) this service has started and not yet finished. */
+  get runsInProgress(): number {
+    return this.running;
+  }
+
+  /**
+   * Calls `listener` with the report of every run this service records from now on, refused runs included, as the
+   * notifier gets it; returns the function that stops it. A listener that throws is logged and changes nothing.
+   */
+  onRunFinished(listener: RunFinishedListener): () => void {
+    this.finishedListeners.add(listener);
+    return () => this.finishedListeners.delete(listener);
   }
 
   /** The dry run: what a run would do, writing nothing. */
@@ -166,6 +187,16 @@ export class RunService {
     return () => clearInterval(timer);
   }
 
+  private tellFinished(report: RunReport): void {
+    for (const listener of this.finishedListeners) {
+      try {
+        listener(report);
+      } catch (error) {
+        this.logger.log('warn', 'run listener failed', { connectionId: report.connectionId, runId: report.runId, error: describe(error) });
+      }
+    }
+  }
+
   private async reportRefusal(connectionId: string, raw: unknown, refusal: InvalidConfigError): Promise<void> {
     this.logger.log('error', 'connection refused: not scheduled until its config validates', { connectionId, error: refusal.message });
     const [newest] = await this.state.listRuns({ connectionId, limit: 1 });
@@ -196,7 +227,13 @@ export class RunService {
       catalog: this.catalog,
       clock: this.clock,
       logger: this.logger,
-      notifier: this.notifier,
+      // Every recorded run reaches the notifier, so its listeners are told there too.
+      notifier: {
+        notify: (connection: Connection, report: RunReport) => {
+          this.tellFinished(report);
+          return this.notifier.notify(connection, report);
+        },
+      },
       secret: (ref: { env: string }) => this.secrets.secret(ref),
     };
   }

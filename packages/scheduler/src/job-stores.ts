@@ -10,6 +10,8 @@ export interface JobStore {
   backend: AgendaBackend;
   /** The key a connection's job is upserted by, so workers refreshing at once keep one job per connection. */
   uniqueKey(connectionId: string): Record<string, unknown>;
+  /** One round trip to the database: it throws when the database does not answer (a readiness check). */
+  ping(): Promise<void>;
 }
 
 /**
@@ -17,12 +19,20 @@ export interface JobStore {
  * is atomic even on servers whose `findOneAndUpdate` is not.
  */
 export function mongoJobs(db: Db): JobStore {
-  return { backend: new MongoBackend({ mongo: db, collection: JOBS_COLLECTION }), uniqueKey: (connectionId) => ({ _id: jobIdOf(connectionId) }) };
+  return {
+    backend: new MongoBackend({ mongo: db, collection: JOBS_COLLECTION }),
+    uniqueKey: (connectionId) => ({ _id: jobIdOf(connectionId) }),
+    ping: async () => void (await db.command({ ping: 1 })),
+  };
 }
 
 /** Jobs in PostgreSQL (table `agenda_jobs`), on the stores' pool; due jobs are announced with LISTEN/NOTIFY. */
 export function postgresJobs(pool: Pool): JobStore {
-  return { backend: new OneAtATimeSchemaBackend(pool), uniqueKey: (connectionId) => ({ 'data.connectionId': connectionId }) };
+  return {
+    backend: new OneAtATimeSchemaBackend(pool),
+    uniqueKey: (connectionId) => ({ 'data.connectionId': connectionId }),
+    ping: async () => void (await pool.query('SELECT 1')),
+  };
 }
 
 /**

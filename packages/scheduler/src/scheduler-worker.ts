@@ -12,6 +12,7 @@ import {
   type StateStore,
 } from '@cdp/sdk';
 import type { JobStore } from './job-stores.js';
+import { messageOf } from './message-of.js';
 import { SCHEDULED_RUN_JOB, scheduleKeyOf, type ScheduledRunData } from './scheduled-run-job.js';
 
 export interface SchedulerWorkerOptions {
@@ -50,6 +51,10 @@ export class SchedulerWorker {
   /** Refreshes run one after the other, so a refresh asked for after a change always sees that change. */
   private refreshQueue: Promise<void> = Promise.resolve();
   private readonly firing = new Set<Promise<void>>();
+  /** Between a finished start and a stop. */
+  private running = false;
+  /** When a refresh last settled, well or not (process time, not the schedules' clock). */
+  private lastRefreshAt?: Date;
 
   constructor(private readonly options: SchedulerWorkerOptions) {
     this.clock = options.clock ?? systemClock;
@@ -84,6 +89,17 @@ export class SchedulerWorker {
     }, this.refreshMs);
     // The timer alone must not keep a process alive; Agenda's own polling does while the worker runs.
     this.refreshTimer.unref();
+    this.running = true;
+  }
+
+  /**
+   * Whether the worker loop is alive: started, and a refresh settled (well or not) within three refresh periods.
+   * A refresh stuck for longer holds every later one behind it, so the worker should be restarted. An unreachable
+   * database fails refreshes without stopping them: that is for readiness to report, not liveness.
+   */
+  liveness(now: Date = new Date()): { alive: boolean; lastRefreshAt?: Date } {
+    const recent = this.lastRefreshAt !== undefined && now.getTime() - this.lastRefreshAt.getTime() < 3 * this.refreshMs;
+    return { alive: this.running && recent, lastRefreshAt: this.lastRefreshAt };
   }
 
   /**
@@ -91,7 +107,7 @@ export class SchedulerWorker {
    * changed schedule to its new next slot, and removes the jobs of disabled, unscheduled or deleted connections.
    */
   refresh(): Promise<void> {
-    const next = this.refreshQueue.then(() => this.syncJobs());
+    const next = this.refreshQueue.then(() => this.syncJobs()).finally(() => (this.lastRefreshAt = new Date()));
     this.refreshQueue = next.catch(() => undefined);
     return next;
   }
@@ -99,6 +115,7 @@ export class SchedulerWorker {
   /** Stops firing and waits for the scheduled runs this worker already started. */
   async stop(): Promise<void> {
     await this.starting?.catch(() => undefined);
+    this.running = false;
     clearInterval(this.refreshTimer);
     await this.agenda.stop();
     await Promise.allSettled(this.firing);
@@ -197,8 +214,4 @@ export class SchedulerWorker {
       }
     }
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
