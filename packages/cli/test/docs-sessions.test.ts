@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSandbox, type Sandbox, type SandboxSeed } from '@cdp/mailchimp-sandbox';
@@ -173,6 +173,62 @@ export function normalise(output: string): string {
       .replace(/ {2,}/g, ' ')
       .replace(/ +$/gm, '')
   );
+}
+
+/**
+ * Command blocks whose output the docs do not show (a ```sh block right after `<!-- commands -->`): run line by
+ * line as written, in one environment, against the test's servers; every line must exit 0. A line that runs
+ * until interrupted (the scheduler worker) gets Ctrl-C once it says it started, and must then stop cleanly.
+ */
+const COMMAND_DOCS = ['README.md'];
+const COMMANDS_MARKER = '<!-- commands -->';
+const UNTIL_INTERRUPTED: { command: RegExp; started: RegExp; stopped: RegExp }[] = [
+  { command: /^npx cdp schedule /, started: /Scheduler worker started/, stopped: /Stopping: waiting for the runs in progress\.\n/ },
+];
+
+describe('the command blocks of the docs', () => {
+  it('run as written', async () => {
+    for (const doc of COMMAND_DOCS) {
+      const text = await readFile(`${ROOT}${doc}`, 'utf8');
+      const blocks = text.split(COMMANDS_MARKER).slice(1).map((after) => {
+        const start = after.indexOf('```sh\n') + '```sh\n'.length;
+        return after.slice(start, after.indexOf('\n```', start));
+      });
+      expect(blocks.join('')).toMatch(/\S/);
+      const blockEnv = { ...env };
+      for (const line of blocks.flatMap((block) => block.split('\n')).map((command) => command.replace(/\s+#.*$/, '').trim())) {
+        if (line === '') continue;
+        if (line.startsWith('export ')) {
+          for (const [name, ...value] of line.slice('export '.length).split(/\s+/).map((assignment) => assignment.split('='))) {
+            if (env[name] === undefined) blockEnv[name] = value.join('=').replace(/^'(.*)'$/, '$1');
+          }
+          continue;
+        }
+        const longRunning = UNTIL_INTERRUPTED.find(({ command }) => command.test(line));
+        if (!longRunning) {
+          expect(`${doc}: $ ${line}\n${await shell(line, blockEnv)}`).toMatch(/\[exit 0\]\n$/);
+          continue;
+        }
+        // npx ends itself on Ctrl-C (as a shell shows it, exit 130); the command under it must stop cleanly.
+        const output = await interruptedOnce(line, longRunning.started, blockEnv);
+        expect(`${doc}: $ ${line}\n${output}`).toMatch(new RegExp(`${longRunning.stopped.source}\\[exit (0|SIGINT)\\]\\n$`));
+      }
+    }
+  });
+});
+
+/** Starts a command that runs until interrupted, sends Ctrl-C (SIGINT to its process group) once it printed `started`. */
+function interruptedOnce(command: string, started: RegExp, commandEnv: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve) => {
+    // exec: the command leads its process group, as it would in a terminal, where Ctrl-C does not reach a shell.
+    const child = spawn('sh', ['-c', `exec ${command} 2>&1`], { cwd: ROOT, env: commandEnv, detached: true });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (started.test(output)) process.kill(-child.pid!, 'SIGINT');
+    });
+    child.once('close', (code, signal) => resolve(`${output.replace(/\n+$/, '')}\n[exit ${code ?? signal}]\n`));
+  });
 }
 
 /** Terminal control sequences: the escape character, then a CSI sequence. */
