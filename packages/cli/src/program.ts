@@ -64,6 +64,8 @@ export function buildProgram(host: CommandHost): Command {
 
   define('schedule', 'run the scheduler worker for these connections until interrupted; more workers may share the load')
     .argument('<path...>', 'connection files or folders of *.connection.json (re-read every minute)')
+    .option('--metrics-port <port>', 'serve /healthz, /readyz and /metrics (Prometheus) on this port; 0 picks a free one')
+    .option('--metrics-host <address>', 'the address those endpoints listen on', '127.0.0.1')
     .action(lazyAction(host, async () => (await import('./commands/schedule.js')).schedule));
 
   define('history', 'runs of a connection, newest first, with their errors')
