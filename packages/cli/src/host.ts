@@ -10,6 +10,8 @@ export const CONNECTORS: Connector[] = [mailchimpConnector as Connector];
 
 /** Set to 1, webhooks may call loopback, link-local and private addresses (a receiver on this machine or network). */
 const WEBHOOK_ALLOW_PRIVATE_VARIABLE = 'CDP_WEBHOOK_ALLOW_PRIVATE';
+/** Set to 1, email targets may name an SMTP server at such an address (a relay on the host's own network). */
+const EMAIL_ALLOW_PRIVATE_VARIABLE = 'CDP_EMAIL_ALLOW_PRIVATE';
 
 /** Everything a command that runs connections needs, composed through the runtime's composition root. */
 export interface Host {
@@ -39,6 +41,7 @@ export async function openHost(ctx: CliContext, options: HostOptions): Promise<H
     logger: ctx.logger,
     secrets: ctx.secrets,
     webhooks: { allowPrivateAddresses: ctx.env[WEBHOOK_ALLOW_PRIVATE_VARIABLE] === '1' },
+    email: { allowPrivateAddresses: ctx.env[EMAIL_ALLOW_PRIVATE_VARIABLE] === '1' },
   });
   return { service, stores, catalog, close: () => stores.close() };
 }

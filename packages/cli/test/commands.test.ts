@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SMTPServer } from 'smtp-server';
 import { startSandbox, type Sandbox, type SandboxSeed } from '@cdp/mailchimp-sandbox';
 import { loadProfilesFromNdjson, openMongoStores, startEmbeddedMongo, type EmbeddedMongo, type MongoStores } from '@cdp/store-mongodb';
 import { assertBuilt, childEnv, EXAMPLES, outputs, runCdp, spawnCdp, startCdp, type RunningCdp } from './support/cli-process.js';
@@ -177,6 +178,26 @@ async function startHook(): Promise<{ url: string; bodies: { status: string; run
   };
 }
 
+/** An SMTP server on loopback that takes every message without a login: the subjects it was sent. */
+async function startMailbox(): Promise<{ port: number; subjects: string[]; close(): Promise<void> }> {
+  const subjects: string[] = [];
+  const server = new SMTPServer({
+    logger: false,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    onData(stream, _session, callback) {
+      let raw = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => (raw += chunk));
+      stream.on('end', () => {
+        subjects.push(/^Subject: (.*)$/m.exec(raw)?.[1] ?? '');
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.server.address() as AddressInfo).port, subjects, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
 /** The example connection under another id (its own history and lock), changed by `edit`, in a file of its own. */
 async function exampleVariant(id: string, edit: (config: Record<string, unknown>) => void): Promise<string> {
   const config = JSON.parse(await readFile(CONNECTION, 'utf8'));
@@ -248,6 +269,26 @@ describe('refused and interrupted runs', () => {
       expect(hook.bodies).toEqual([expect.objectContaining({ status: 'refused' })]);
     } finally {
       await hook.close();
+    }
+  });
+
+  it('an email target on this machine gets the refused run only with CDP_EMAIL_ALLOW_PRIVATE=1', async () => {
+    const mailbox = await startMailbox();
+    try {
+      const path = await exampleVariant('newsletter-emailed', (config) => {
+        config.notify = [{ type: 'email', smtp: { host: '127.0.0.1', port: mailbox.port, security: 'none' }, from: 'cdp@example.com', to: ['ops@example.com'] }];
+        (config.goals as { kind: string; audiences: string[] }[])[1].audiences = ['gone1'];
+      });
+      const refused = await runCdp(['--catalog', CATALOG, 'run', path], env);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/email notification not sent.*loopback|loopback.*email notification/i);
+      expect(mailbox.subjects).toEqual([]);
+
+      const allowed = await runCdp(['--catalog', CATALOG, 'run', path], childEnv({ CDP_EMAIL_ALLOW_PRIVATE: '1' }, env));
+      expect(allowed.code).toBe(2);
+      expect(mailbox.subjects).toEqual([expect.stringMatching(/run was refused/)]);
+    } finally {
+      await mailbox.close();
     }
   });
 
