@@ -1,4 +1,4 @@
-import { readSchemas, schemaRegistry, StaticCatalog, type CatalogData } from '@cdp/sdk';
+import { PROPERTY_TYPES, readSchemas, schemaRegistry, StaticCatalog, type CatalogData } from '@cdp/sdk';
 import { CliError, ExitCode } from './exit-codes.js';
 import { readJsonFile } from './read-json.js';
 
@@ -43,8 +43,13 @@ function catalogProblems(raw: unknown): string[] {
     eachItem(raw, key, problems, (item, pointer) => (typeof item === 'string' ? [] : [`${pointer}: must be a string`]));
   }
   eachItem(raw, 'properties', problems, (item, pointer) => {
-    if (!isObject(item) || typeof item.name !== 'string' || (item.uniqueIdentifier !== undefined && typeof item.uniqueIdentifier !== 'boolean')) {
-      return [`${pointer}: must be { "name": string, "uniqueIdentifier"?: boolean }`];
+    if (
+      !isObject(item) ||
+      typeof item.name !== 'string' ||
+      (item.uniqueIdentifier !== undefined && typeof item.uniqueIdentifier !== 'boolean') ||
+      (item.type !== undefined && !(PROPERTY_TYPES as readonly unknown[]).includes(item.type))
+    ) {
+      return [`${pointer}: must be { "name": string, "uniqueIdentifier"?: boolean, "type"?: ${PROPERTY_TYPES.map((type) => `"${type}"`).join(' | ')} }`];
     }
     // The names connections may use, from the schemas: a catalog must not define names no config can name.
     return schemaRegistry().validate(`${COMMON_SCHEMA_ID}#/$defs/propertyName`, item.name).errors.length > 0

@@ -1,4 +1,4 @@
-import type { RunReport } from '@cdp/sdk';
+import type { Connection, RunReport } from '@cdp/sdk';
 import { readCatalogFile } from './catalog-file.js';
 import type { Handler, Invocation } from './command-kit.js';
 import { connectionSource, readConnectionFile } from './connection-files.js';
@@ -23,6 +23,15 @@ export const runConnection: Handler<RunFlags, [string]> = (invocation, path) => 
 /** `cdp test <connection.json>`: the dry run; counts what a run would do and writes nothing. */
 export const testConnectionFile: Handler<Omit<RunFlags, 'force'>, [string]> = (invocation, path) => runConnectionFile(invocation, path, true);
 
+/** Refuses goal ids (`--goal`) the connection does not have, naming the ones it has. */
+export function requireGoals(connection: Connection, ids: readonly string[] = []): void {
+  const unknownGoals = ids.filter((id) => !connection.goals.some((goal) => goal.id === id));
+  if (unknownGoals.length > 0) {
+    const known = connection.goals.map((goal) => goal.id).join(', ');
+    throw new CliError(`Connection ${connection.id} has no goal ${unknownGoals.join(', ')} (its goals: ${known})`, ExitCode.badInput);
+  }
+}
+
 /**
  * Runs (or dry-runs) a connection file: the config is checked before anything is opened, then MongoDB and the
  * credentials, and only then does the run start. Prints the report as a table or as JSON. Ctrl-C or SIGTERM
@@ -33,11 +42,7 @@ export async function runConnectionFile({ ctx, globals, options }: Invocation<Ru
   const catalog = await readCatalogFile(globals.catalog);
   const file = await readConnectionFile(path);
   const connection = await validateConnectionFile(file, catalog.catalog);
-  const unknownGoals = (options.goal ?? []).filter((id) => !connection.goals.some((goal) => goal.id === id));
-  if (unknownGoals.length > 0) {
-    const known = connection.goals.map((goal) => goal.id).join(', ');
-    throw new CliError(`Connection ${connection.id} has no goal ${unknownGoals.join(', ')} (its goals: ${known})`, ExitCode.badInput);
-  }
+  requireGoals(connection, options.goal);
   return withHost(ctx, { catalog, connections: connectionSource([file]) }, async (host) => {
     await checkCredentials(ctx, connection);
     const progress = new ProgressDisplay(ctx.output);

@@ -1,6 +1,6 @@
 import { mailchimpConnector } from '@cdp/connector-mailchimp';
 import { createRunService, requireSecrets, type ConnectionSource, type RunService } from '@cdp/runtime';
-import { InvalidConfigError, validateConnection, type Catalog, type Connection, type Connector } from '@cdp/sdk';
+import { InvalidConfigError, validateConnection, type Catalog, type Connection, type Connector, type ConnectorSession } from '@cdp/sdk';
 import { uniqueIdentifiers, type LoadedCatalog } from './catalog-file.js';
 import type { CliContext } from './context.js';
 import { openStores, type HostStores } from './stores.js';
@@ -69,10 +69,16 @@ export async function validateConnectionFile(file: { raw: unknown }, catalog: Ca
  */
 export async function checkCredentials(ctx: CliContext, connection: Connection): Promise<void> {
   requireSecrets(connection, ctx.secrets);
-  const connector = CONNECTORS.find((candidate) => candidate.id === connection.connector)!;
-  const session = await connector.connect(connection.auth, { secret: (ref) => ctx.secrets.secret(ref), logger: ctx.logger });
+  await withSession(ctx, connection.connector, connection.auth, async () => undefined);
+}
+
+/** Opens a session of a registered connector with these credentials, checks them, runs `use`, and closes the session whatever happens. */
+export async function withSession<T>(ctx: CliContext, connectorId: string, auth: unknown, use: (session: ConnectorSession) => Promise<T>): Promise<T> {
+  const connector = CONNECTORS.find((candidate) => candidate.id === connectorId)!;
+  const session = await connector.connect(auth, { secret: (ref) => ctx.secrets.secret(ref), logger: ctx.logger });
   try {
     await session.check();
+    return await use(session);
   } finally {
     await session.close();
   }

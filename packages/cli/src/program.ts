@@ -87,6 +87,15 @@ export function buildProgram(host: CommandHost): Command {
     .addOption(json('the audiences'))
     .action(lazyAction(host, async () => (await import('./commands/audiences.js')).audiences));
 
+  const mappings = define('mappings', "mappings between the audiences' merge fields and the catalog's properties");
+  mappings
+    .command('suggest')
+    .description("propose each goal's missing mappings by matching its audiences' merge fields with the catalog's properties (names, types); prints them as JSON")
+    .argument('<connection.json>', 'the connection file')
+    .option('--goal <id>', 'only this goal (repeatable)', collect)
+    .option('--write', 'add the suggested mappings to the connection file (written only if it is still valid)')
+    .action(lazyAction(host, async () => (await import('./commands/mappings.js')).suggestMappings));
+
   const profiles = define('profiles', 'profiles in the profile store (PostgreSQL at DATABASE_URL, or MongoDB at MONGODB_URI)');
   profiles
     .command('load')
@@ -111,7 +120,7 @@ export function buildProgram(host: CommandHost): Command {
     lazyAction(host, async () => (await import('./commands/demo.js')).demo),
   );
 
-  for (const command of [...program.commands, profiles.commands[0], db.commands[0]]) command.exitOverride();
+  for (const command of [...program.commands, mappings.commands[0], profiles.commands[0], db.commands[0]]) command.exitOverride();
   return program;
 }
 

@@ -4,7 +4,12 @@ import { CliError, ExitCode } from './exit-codes.js';
 
 /** Reads and parses a JSON file; a missing file or invalid JSON is bad input with a message naming the file. */
 export async function readJsonFile(path: string, what: string): Promise<unknown> {
-  const parsed = parseConnectionJson(await readTextFile(path, what), path);
+  return parseJsonText(await readTextFile(path, what), path);
+}
+
+/** Parses the text of the JSON file at `path`; invalid JSON is bad input naming the file. */
+export function parseJsonText(text: string, path: string): unknown {
+  const parsed = parseConnectionJson(text, path);
   if (!parsed.ok) throw new CliError(parsed.problems.map((problem) => problem.message).join('\n'), ExitCode.badInput);
   return parsed.value;
 }

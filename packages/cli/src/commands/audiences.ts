@@ -4,7 +4,7 @@ import type { Handler } from '../command-kit.js';
 import { readConnectionFile } from '../connection-files.js';
 import { envValue } from '../env.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { CONNECTORS, validateConnectionFile } from '../host.js';
+import { validateConnectionFile, withSession } from '../host.js';
 import { formatCount, renderTable } from '../table.js';
 
 interface AudiencesFlags {
@@ -18,16 +18,9 @@ const API_KEY_VARIABLE = 'MAILCHIMP_API_KEY';
 /** `cdp audiences`: the audiences and merge fields the API key can see. */
 export const audiences: Handler<AudiencesFlags, []> = async ({ ctx, globals, options }) => {
   const auth = options.connection ? await connectionAuth(options.connection, globals.catalog) : defaultAuth(ctx.env);
-  const mailchimp = CONNECTORS.find((connector) => connector.id === 'mailchimp')!;
-  const session = await mailchimp.connect(auth, { secret: (ref) => ctx.secrets.secret(ref), logger: ctx.logger });
-  try {
-    await session.check();
-    const audiences = await session.audiences();
-    if (options.json) ctx.output.json(audiences);
-    else ctx.output.line(renderAudiences(audiences));
-  } finally {
-    await session.close();
-  }
+  const audiences = await withSession(ctx, 'mailchimp', auth, (session) => session.audiences());
+  if (options.json) ctx.output.json(audiences);
+  else ctx.output.line(renderAudiences(audiences));
   return ExitCode.ok;
 };
 

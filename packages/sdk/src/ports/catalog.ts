@@ -1,7 +1,13 @@
+/** The kinds of value a property holds, as far as mappings care (`list`: several values). */
+export const PROPERTY_TYPES = ['text', 'number', 'boolean', 'date', 'list'] as const;
+export type PropertyType = (typeof PROPERTY_TYPES)[number];
+
 /** A profile property the CDP knows. Unique identifiers are indexed and match one profile each. */
 export interface PropertyDefinition {
   name: string;
   uniqueIdentifier?: boolean;
+  /** What the property holds, when the CDP says: mapping suggestions check it against the external field's type. */
+  type?: PropertyType;
 }
 
 export interface LifecycleStageDefinition {
