@@ -14,21 +14,36 @@ export interface MailchimpSchemas {
 export interface MailchimpApiKeyAuth {
   apiKey: SecretRef;
   /**
-   * API base URL, e.g. http://127.0.0.1:4010/3.0 for the sandbox; defaults to MAILCHIMP_BASE_URL, then https://<dc>.api.mailchimp.com/3.0.
+   * API base URL, e.g. the sandbox's; only base URLs the operator allows are accepted besides Mailchimp's own.
    */
   baseUrl?: string;
 }
 /**
- * A secret, read from the named environment variable at run time; the value itself never appears in a config.
+ * The environment variable holding the API key (…-us21: the suffix names the data centre).
  */
 export interface SecretRef {
+  /**
+   * The environment variable holding the secret; the operator decides which variables connections may name (CDP_SECRET_ENV).
+   */
   env: string;
 }
 export interface MailchimpOAuth {
-  accessToken: SecretRef;
+  accessToken: SecretRef1;
+  /**
+   * The account's data centre, from Mailchimp's OAuth metadata endpoint.
+   */
   serverPrefix: string;
   /**
-   * API base URL, e.g. http://127.0.0.1:4010/3.0 for the sandbox; defaults to MAILCHIMP_BASE_URL, then https://<dc>.api.mailchimp.com/3.0.
+   * API base URL, e.g. the sandbox's; only base URLs the operator allows are accepted besides Mailchimp's own.
    */
   baseUrl?: string;
+}
+/**
+ * The environment variable holding the OAuth access token.
+ */
+export interface SecretRef1 {
+  /**
+   * The environment variable holding the secret; the operator decides which variables connections may name (CDP_SECRET_ENV).
+   */
+  env: string;
 }

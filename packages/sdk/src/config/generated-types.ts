@@ -1,10 +1,12 @@
 /* Generated from the JSON Schemas by scripts/generate-config-types.mjs. Do not edit by hand. */
 
 /**
- * When a connection runs, in an IANA time zone (DST handled).
+ * When the connection runs by itself; without it, only on request (cdp run, Run now).
  */
 export type Schedule = TimesPerDaySchedule | DaysOfWeekSchedule | DaysOfMonthSchedule | WeekdayOfMonthSchedule;
 /**
+ * Local times of day (HH:mm) the connection runs at.
+ *
  * @minItems 1
  * @maxItems 48
  *
@@ -12,50 +14,137 @@ export type Schedule = TimesPerDaySchedule | DaysOfWeekSchedule | DaysOfMonthSch
  */
 export type Times = string[];
 /**
+ * Local times of day (HH:mm) the connection runs at.
+ *
+ * @minItems 1
+ * @maxItems 48
+ *
+ * Items: A local time of day, HH:mm (24 hours).
+ */
+export type Times1 = string[];
+/**
+ * Local times of day (HH:mm) the connection runs at.
+ *
+ * @minItems 1
+ * @maxItems 48
+ *
+ * Items: A local time of day, HH:mm (24 hours).
+ */
+export type Times2 = string[];
+/**
  * Where a run's outcome is sent: a summary POSTed to a webhook, or an email through an SMTP server.
  */
 export type NotificationTarget = WebhookTarget | EmailTarget;
 /**
+ * The objectives a subscribed member's new profile consents to.
+ *
  * @maxItems 100
  */
 export type Objectives = string[];
+/**
+ * The objectives a pending member's new profile consents to (usually none: the opt-in is not confirmed).
+ *
+ * @maxItems 100
+ */
+export type Objectives1 = string[];
+/**
+ * The objectives an unsubscribed member's new profile consents to (usually none).
+ *
+ * @maxItems 100
+ */
+export type Objectives2 = string[];
+/**
+ * The objectives a cleaned (bouncing) member's new profile consents to (usually none).
+ *
+ * @maxItems 100
+ */
+export type Objectives3 = string[];
 /**
  * A filter on one column: `eq`, `ne`, `lt`, `lte`, `gt`, `gte`, `contains` (text: substring; array: element), `notContains`, `startsWith` with a value; `in`, `notIn` with a list; `isNull`, `isNotNull` without.
  */
 export type SqlRule =
   | {
+      /**
+       * The column the rule tests.
+       */
       column: string;
+      /**
+       * The comparison: eq, ne, lt, lte, gt, gte, contains, notContains or startsWith.
+       */
       op: "eq" | "ne" | "lt" | "lte" | "gt" | "gte" | "contains" | "notContains" | "startsWith";
+      /**
+       * The value the column is compared with.
+       */
       value: string | number | boolean;
     }
   | {
+      /**
+       * The column the rule tests.
+       */
       column: string;
+      /**
+       * in: the column holds one of the values; notIn: none of them.
+       */
       op: "in" | "notIn";
       /**
+       * The values.
+       *
        * @minItems 1
        * @maxItems 1000
        */
       value: (string | number | boolean)[];
     }
   | {
+      /**
+       * The column the rule tests.
+       */
       column: string;
+      /**
+       * isNull: the column has no value; isNotNull: it has one.
+       */
       op: "isNull" | "isNotNull";
     };
 export type ExportMapping = PropertySource | SegmentsSource | TextSource | ProfileFieldSource;
+/**
+ * Only these segments, each optionally renamed; all of the profile's segments by default.
+ *
+ * @minItems 1
+ * @maxItems 500
+ */
+export type SegmentSelection = {
+  /**
+   * One of the catalog's segments.
+   */
+  segment: string;
+  /**
+   * The name the segment is exported under; the segment's own by default.
+   */
+  as?: string;
+}[];
 /**
  * Segments to export, each optionally renamed; omitted means all the profile's segments.
  *
  * @minItems 1
  * @maxItems 500
  */
-export type SegmentSelection = {
+export type SegmentSelection1 = {
+  /**
+   * One of the catalog's segments.
+   */
   segment: string;
+  /**
+   * The name the segment is exported under; the segment's own by default.
+   */
   as?: string;
 }[];
 /**
  * One field mapping, for an import goal (member field → profile property) or an export goal (profile source → merge field).
  */
 export type Mapping = ImportMapping | ExportMapping;
+/**
+ * When a connection runs, in an IANA time zone (DST handled).
+ */
+export type Schedule1 = TimesPerDaySchedule | DaysOfWeekSchedule | DaysOfMonthSchedule | WeekdayOfMonthSchedule;
 
 /**
  * Every schema of this file, by name.
@@ -65,28 +154,42 @@ export interface ConfigSchemas {
   "import-goal"?: ImportGoal;
   "export-goal"?: ExportGoal;
   mapping?: Mapping;
-  schedule?: Schedule;
+  schedule?: Schedule1;
   "notification-target"?: NotificationTarget;
 }
 /**
  * A connection between the CDP and one external system: its consent objectives, credentials, schedule and goals.
  */
 export interface Connection {
+  /**
+   * Where editors find this schema, relative to the file (or a URL): they then check and complete the connection as it is typed.
+   */
   $schema?: string;
   /**
-   * A short identifier: lowercase letters, digits, '-' and '_'.
+   * The connection's id: runs, history, schedules and state are kept under it, so it never changes once the connection has run.
    */
   id: string;
+  /**
+   * A name for people, shown in reports, notifications and the console.
+   */
   name: string;
+  /**
+   * What the connection is for, in a sentence or two.
+   */
   description?: string;
   /**
+   * Free labels to find and group connections by.
+   *
    * @maxItems 50
    */
   labels?: string[];
   /**
-   * A short identifier: lowercase letters, digits, '-' and '_'.
+   * Id of the registered connector, e.g. mailchimp.
    */
   connector: string;
+  /**
+   * false keeps the connection from running, scheduled or on request, without deleting it.
+   */
   enabled: boolean;
   /**
    * Consent objectives: only profiles that consented to at least one of them are processed.
@@ -109,10 +212,14 @@ export interface Connection {
   };
   schedule?: Schedule;
   /**
+   * Who hears about runs: webhooks and email recipients, each for failed runs or for every run.
+   *
    * @maxItems 10
    */
   notify?: NotificationTarget[];
   /**
+   * What the connection does: import goals bring members into profiles, export goals send profiles to audiences. Each runs on its own.
+   *
    * @minItems 1
    * @maxItems 50
    */
@@ -126,33 +233,47 @@ export interface SqlDatabase {
   url: SecretRef;
 }
 /**
- * A secret, read from the named environment variable at run time; the value itself never appears in a config.
+ * The connection URL (postgres://user:password@host:port/database), as a secret reference.
  */
 export interface SecretRef {
+  /**
+   * The environment variable holding the secret; the operator decides which variables connections may name (CDP_SECRET_ENV).
+   */
   env: string;
 }
 /**
  * N runs a day, evenly spaced from a start time.
  */
 export interface TimesPerDaySchedule {
+  /**
+   * timesPerDay: N runs a day, evenly spaced from `start`.
+   */
   type: "timesPerDay";
   /**
-   * IANA time zone, e.g. Europe/Amsterdam.
+   * IANA time zone the times are in; runs follow its daylight saving time.
    */
   timeZone: string;
+  /**
+   * How many runs a day (96 at most: every 15 minutes).
+   */
   timesPerDay: number;
   /**
-   * A local time of day, HH:mm (24 hours).
+   * The local time of the day's first run.
    */
   start?: string;
 }
 export interface DaysOfWeekSchedule {
+  /**
+   * daysOfWeek: on these weekdays at these times.
+   */
   type: "daysOfWeek";
   /**
-   * IANA time zone, e.g. Europe/Amsterdam.
+   * IANA time zone the times are in; runs follow its daylight saving time.
    */
   timeZone: string;
   /**
+   * The weekdays the connection runs on.
+   *
    * @minItems 1
    * @maxItems 7
    */
@@ -160,12 +281,17 @@ export interface DaysOfWeekSchedule {
   at: Times;
 }
 export interface DaysOfMonthSchedule {
+  /**
+   * daysOfMonth: on these days of the month at these times.
+   */
   type: "daysOfMonth";
   /**
-   * IANA time zone, e.g. Europe/Amsterdam.
+   * IANA time zone the times are in; runs follow its daylight saving time.
    */
   timeZone: string;
   /**
+   * The days of the month (1-31) the connection runs on.
+   *
    * @minItems 1
    * @maxItems 31
    */
@@ -181,26 +307,41 @@ export interface DaysOfMonthSchedule {
    * For a day a month lacks (e.g. 31 in April): skip that month, or run on its last day.
    */
   whenDayMissing?: "skip" | "lastDay";
-  at: Times;
+  at: Times1;
 }
 /**
  * E.g. the second Tuesday or the last Friday of each month.
  */
 export interface WeekdayOfMonthSchedule {
+  /**
+   * weekdayOfMonth: on one weekday of the month (the second Tuesday, the last Friday) at these times.
+   */
   type: "weekdayOfMonth";
   /**
-   * IANA time zone, e.g. Europe/Amsterdam.
+   * IANA time zone the times are in; runs follow its daylight saving time.
    */
   timeZone: string;
+  /**
+   * Which occurrence of the weekday in the month.
+   */
   week: "first" | "second" | "third" | "fourth" | "last";
+  /**
+   * The weekday.
+   */
   weekday: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
-  at: Times;
+  at: Times2;
 }
 /**
  * Where a run summary is POSTed.
  */
 export interface WebhookTarget {
+  /**
+   * webhook: the run summary is POSTed as JSON to `url`.
+   */
   type: "webhook";
+  /**
+   * Where the summary is POSTed. Loopback and private addresses are refused unless the operator allows them.
+   */
   url: string;
   /**
    * failure: only runs that did not succeed (failed, partial, refused, interrupted); always: every run.
@@ -209,15 +350,21 @@ export interface WebhookTarget {
   signingSecret?: SecretRef1;
 }
 /**
- * A secret, read from the named environment variable at run time; the value itself never appears in a config.
+ * Signs the body with HMAC-SHA256 in the X-CDP-Signature header.
  */
 export interface SecretRef1 {
+  /**
+   * The environment variable holding the secret; the operator decides which variables connections may name (CDP_SECRET_ENV).
+   */
   env: string;
 }
 /**
  * Who is emailed about runs, through which SMTP server: a message per run that did not succeed (or every run), and optionally a daily digest.
  */
 export interface EmailTarget {
+  /**
+   * email: a message through an SMTP server.
+   */
   type: "email";
   smtp: Smtp;
   /**
@@ -250,7 +397,7 @@ export interface EmailTarget {
   };
 }
 /**
- * The SMTP server messages are handed to. Its password is a secret reference, read at run time.
+ * The SMTP server messages are handed to.
  */
 export interface Smtp {
   /**
@@ -272,9 +419,12 @@ export interface Smtp {
   password?: SecretRef2;
 }
 /**
- * A secret, read from the named environment variable at run time; the value itself never appears in a config.
+ * The SMTP password, read from this environment variable at run time.
  */
 export interface SecretRef2 {
+  /**
+   * The environment variable holding the secret; the operator decides which variables connections may name (CDP_SECRET_ENV).
+   */
   env: string;
 }
 /**
@@ -285,14 +435,28 @@ export interface ImportGoal {
    * A short identifier: lowercase letters, digits, '-' and '_'.
    */
   id: string;
+  /**
+   * import: members of audiences update (or create) profiles.
+   */
   kind: "import";
+  /**
+   * A name for people, shown in reports.
+   */
   name?: string;
+  /**
+   * false skips the goal in every run.
+   */
   enabled?: boolean;
   /**
+   * The Mailchimp audiences whose members are read.
+   *
    * @minItems 1
    * @maxItems 50
    */
   audiences: {
+    /**
+     * The audience's id (Mailchimp's list id).
+     */
     id: string;
     /**
      * Create profiles for members that match none; otherwise only update existing ones.
@@ -300,6 +464,8 @@ export interface ImportGoal {
     createProfiles?: boolean;
   }[];
   /**
+   * Only members with one of these statuses are read.
+   *
    * @minItems 1
    * @maxItems 4
    */
@@ -328,6 +494,8 @@ export interface ImportGoal {
    */
   saveAudiencesTo?: string;
   /**
+   * Which member field goes into which profile property, and how. `cdp mappings suggest` proposes them from the audience's merge fields.
+   *
    * @maxItems 200
    */
   mappings: ImportMapping[];
@@ -352,9 +520,9 @@ export interface ImportGoal {
    */
   grantedObjectives?: {
     subscribed?: Objectives;
-    pending?: Objectives;
-    unsubscribed?: Objectives;
-    cleaned?: Objectives;
+    pending?: Objectives1;
+    unsubscribed?: Objectives2;
+    cleaned?: Objectives3;
   };
 }
 export interface ImportMapping {
@@ -367,7 +535,7 @@ export interface ImportMapping {
    */
   category?: string;
   /**
-   * A profile property name. No '$', '.', or prototype keys, so names can never act as query operators or object-prototype paths.
+   * The profile property that receives the value.
    */
   to: string;
   /**
@@ -383,19 +551,39 @@ export interface ExportGoal {
    * A short identifier: lowercase letters, digits, '-' and '_'.
    */
   id: string;
+  /**
+   * export: profiles of a segment become members of audiences.
+   */
   kind: "export";
+  /**
+   * A name for people, shown in reports.
+   */
   name?: string;
+  /**
+   * false skips the goal in every run.
+   */
   enabled?: boolean;
+  /**
+   * The CDP segment whose profiles are sent (one of the catalog's segments).
+   */
   segment: string;
   source?: SqlSource;
   /**
    * Only profiles at this stage of this lifecycle.
    */
   lifecycleStage?: {
+    /**
+     * One of the catalog's lifecycles.
+     */
     lifecycle: string;
+    /**
+     * One of that lifecycle's stages.
+     */
     stage: string;
   };
   /**
+   * The Mailchimp audiences (list ids) every profile of the segment is sent to.
+   *
    * @minItems 1
    * @maxItems 50
    */
@@ -409,6 +597,8 @@ export interface ExportGoal {
    */
   excludeEmails?: {
     /**
+     * The patterns: an email matching any of them is never sent.
+     *
      * @minItems 1
      * @maxItems 500
      */
@@ -419,13 +609,15 @@ export interface ExportGoal {
     warnAboveShare?: number;
   };
   /**
+   * Which merge field gets what: a profile property, the profile's segments, a fixed text, or a profile field. `cdp mappings suggest` proposes them from the audience's merge fields.
+   *
    * @maxItems 100
    */
   mappings: ExportMapping[];
   /**
    * Also send segments as member tags: all of the profile's segments, or a selection (optionally renamed).
    */
-  segmentTags?: "all" | SegmentSelection;
+  segmentTags?: "all" | SegmentSelection1;
   /**
    * Interest groups the goal manages, by category title and interest name (ids differ from audience to audience): the interest is set on the member when the profile is in the segment, or its property holds the value, and cleared otherwise.
    *
@@ -457,6 +649,9 @@ export interface ExportGoal {
    * The former switch of writeMode: false is writeMode updateOnly, true createAndUpdate. Accepted alone; refused together with writeMode.
    */
   createMembers?: boolean;
+  /**
+   * The status of members this goal creates: subscribed, or pending (Mailchimp then sends its double opt-in email).
+   */
   newMemberStatus?: "subscribed" | "pending";
   /**
    * Create merge fields the audience lacks (as text fields) before sending.
@@ -466,6 +661,9 @@ export interface ExportGoal {
    * Keep the audience in sync with the segment by removing members not in it.
    */
   removeNonSegmentMembers?: {
+    /**
+     * How a member no longer in the segment is removed: archived (it can come back), or unsubscribed.
+     */
     action?: "archive" | "unsubscribe";
     /**
      * Removal brake: refuse to remove more than this share of the audience in one run unless forced.
@@ -485,6 +683,8 @@ export interface ExportGoal {
    */
   lifecycleThreshold?: {
     /**
+     * The events counted: campaigns sent to the member, opened, or clicked.
+     *
      * @minItems 1
      * @maxItems 3
      */
@@ -546,8 +746,13 @@ export interface SqlSource {
    * Which of the connection's objectives a row consents to: a boolean column granting `objectives` when true, or a text or text-array column holding objective names (then no `objectives`).
    */
   consent: {
+    /**
+     * The column saying what the row consents to.
+     */
     column: string;
     /**
+     * With a boolean column: the objectives a true value grants.
+     *
      * @minItems 1
      * @maxItems 50
      */
@@ -569,31 +774,49 @@ export interface SqlSource {
   timeoutSeconds?: number;
 }
 export interface PropertySource {
+  /**
+   * property: the value of a profile property.
+   */
   source: "property";
   /**
    * A profile property name. No '$', '.', or prototype keys, so names can never act as query operators or object-prototype paths.
    */
   property: string;
   /**
-   * A Mailchimp merge tag: up to 10 uppercase letters, digits or '_'.
+   * The merge field (tag) that receives the value.
    */
   to: string;
+  /**
+   * Joins several values into the merge field's one text.
+   */
   separator?: string;
 }
 export interface SegmentsSource {
+  /**
+   * segments: the profile's segments, as names.
+   */
   source: "segments";
   select?: SegmentSelection;
   /**
-   * A Mailchimp merge tag: up to 10 uppercase letters, digits or '_'.
+   * The merge field (tag) that receives the value.
    */
   to: string;
+  /**
+   * Joins several values into the merge field's one text.
+   */
   separator?: string;
 }
 export interface TextSource {
+  /**
+   * text: the same text for every member.
+   */
   source: "text";
+  /**
+   * The text sent.
+   */
   text: string;
   /**
-   * A Mailchimp merge tag: up to 10 uppercase letters, digits or '_'.
+   * The merge field (tag) that receives the value.
    */
   to: string;
 }
@@ -601,11 +824,17 @@ export interface TextSource {
  * profileId, lifecycles (as lifecycle:stage), viewedInteractions or permissionLevel.
  */
 export interface ProfileFieldSource {
+  /**
+   * profileId: the CDP's profile id; lifecycles: lifecycle:stage of each lifecycle; viewedInteractions; permissionLevel.
+   */
   source: "profileId" | "lifecycles" | "viewedInteractions" | "permissionLevel";
   /**
-   * A Mailchimp merge tag: up to 10 uppercase letters, digits or '_'.
+   * The merge field (tag) that receives the value.
    */
   to: string;
+  /**
+   * Joins several values into the merge field's one text.
+   */
   separator?: string;
 }
 export interface InterestBySegment {
