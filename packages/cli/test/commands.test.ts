@@ -362,6 +362,24 @@ describe('long-running commands', () => {
     child.kill('SIGTERM');
     expect(await exited).toMatchObject({ code: 0, stdout: expect.stringContaining('Stopping') });
   });
+
+  it('cdp schedule sends the daily digest of an email target once its time has come', async () => {
+    const mailbox = await startMailbox();
+    // A digest due two minutes ago (in UTC): the worker sends it as it starts, within the hour.
+    const at = new Date(Date.now() - 2 * 60_000).toISOString().slice(11, 16);
+    const path = await exampleVariant('newsletter-digest', (config) => {
+      config.notify = [{ type: 'email', smtp: { host: '127.0.0.1', port: mailbox.port, security: 'none' }, from: 'cdp@example.com', to: ['ops@example.com'], digest: { at, timeZone: 'UTC' } }];
+    });
+    try {
+      const { child, exited } = await startCdp(['--catalog', CATALOG, 'schedule', path], childEnv({ CDP_EMAIL_ALLOW_PRIVATE: '1' }, env), /newsletter-digest: next run/);
+      await waitFor(() => mailbox.subjects.length > 0);
+      child.kill('SIGTERM');
+      expect((await exited).code).toBe(0);
+      expect(mailbox.subjects).toEqual([expect.stringContaining('daily digest')]);
+    } finally {
+      await mailbox.close();
+    }
+  });
 });
 
 describe('secrets', () => {

@@ -178,11 +178,14 @@ export class RunService {
     return sent;
   }
 
-  /** Calls `sendDigests` every `everyMs` (default one minute) until the returned function is called; failures are logged. */
+  /**
+   * Calls `sendDigests` now (a worker started after a digest's time still sends it within the hour) and then every
+   * `everyMs` (default one minute) until the returned function is called; failures are logged.
+   */
   startDigests(everyMs = 60_000): () => void {
-    const timer = setInterval(() => {
-      this.sendDigests().catch((error: unknown) => this.logger.log('error', 'digests not sent', { error: describe(error) }));
-    }, everyMs);
+    const send = () => void this.sendDigests().catch((error: unknown) => this.logger.log('error', 'digests not sent', { error: describe(error) }));
+    send();
+    const timer = setInterval(send, everyMs);
     timer.unref();
     return () => clearInterval(timer);
   }

@@ -33,8 +33,11 @@ export const schedule: Handler<ScheduleFlags, [string[]]> = async ({ ctx, global
     const stopRequested = interrupted();
     // The endpoints first: a port already in use stops the command before the worker takes any job.
     const health = metricsPort === undefined ? undefined : await startHealth(ctx, host, worker, metricsPort, options.metricsHost);
+    let stopDigests: (() => void) | undefined;
     try {
       await worker.start();
+      // Email targets' daily digests: each claimed once in the state store, so any number of workers may send them.
+      stopDigests = service.startDigests();
       const now = new Date();
       ctx.output.line(`Scheduler worker started for ${connections.length} connection(s); Ctrl-C stops it.`);
       for (const connection of connections) {
@@ -46,6 +49,7 @@ export const schedule: Handler<ScheduleFlags, [string[]]> = async ({ ctx, global
       ctx.output.line('Stopping: waiting for the runs in progress.');
       await worker.stop();
     } finally {
+      stopDigests?.();
       await health?.close();
     }
     return ExitCode.ok;
