@@ -116,9 +116,9 @@ export function buildProgram(host: CommandHost): Command {
     .option('--seed <file>', 'seed JSON: API keys, audiences with merge fields and members, campaigns')
     .action(lazyAction(host, async () => (await import('./commands/sandbox.js')).sandbox));
 
-  define('demo', 'run the example connection twice on MONGODB_URI (else an in-memory MongoDB-compatible server) and the Mailchimp sandbox').action(
-    lazyAction(host, async () => (await import('./commands/demo.js')).demo),
-  );
+  define('demo', 'run the example connection twice on MONGODB_URI (else an in-memory MongoDB-compatible server) and the Mailchimp sandbox')
+    .addOption(json('the two run reports'))
+    .action(lazyAction(host, async () => (await import('./commands/demo.js')).demo));
 
   for (const command of [...program.commands, mappings.commands[0], profiles.commands[0], db.commands[0]]) command.exitOverride();
   return program;

@@ -29,4 +29,16 @@ describe('cdp demo (npm start)', () => {
       await stores.close();
     }
   });
+
+  it('--json prints the two run reports as JSON on standard output and the story on standard error', async () => {
+    const result = await runCdp(['demo', '--json'], childEnv({ MONGODB_URI: mongo.uri.replace(`/${DATABASE}`, '/json-demo') }));
+    expect(result.code).toBe(0);
+    const { first, second, secondRunWriteCalls } = JSON.parse(result.stdout);
+    expect(first).toMatchObject({ status: 'succeeded', connectionId: 'newsletter' });
+    const exported = second.goals.find((goal: { kind: string }) => goal.kind === 'export').audiences[0];
+    expect(exported).toMatchObject({ created: 0, updated: 0, removed: 0 });
+    expect(exported.unchanged).toBeGreaterThan(0);
+    expect(secondRunWriteCalls).toBe(0);
+    expect(result.stderr).toContain('Second run: nothing to send to Mailchimp');
+  });
 });
