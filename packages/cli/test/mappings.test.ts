@@ -174,6 +174,39 @@ describe('cdp mappings suggest', () => {
     expect(again.stderr).toContain(`Nothing to add to ${path}`);
   });
 
+  it('--write fills an empty mappings list, indented as the file is', async () => {
+    const path = join(dir, 'empty.connection.json');
+    await writeFile(path, CONNECTION.replace('"mappings": [\n        { "source": "property", "property": "first_name", "to": "FNAME" }\n      ]', '"mappings": []'));
+    const result = await cdp(['mappings', 'suggest', path, '--goal', 'export-members', '--write']);
+    expect(result.code).toBe(0);
+    const written = await readFile(path, 'utf8');
+    expect(JSON.parse(written).goals[1].mappings.map((mapping: { to: string }) => mapping.to)).toEqual(['FNAME', 'LNAME', 'PHONE', 'COMPANY', 'POINTS', 'MMERGE8']);
+    expect(written).toContain(
+      [
+        '      "mappings": [',
+        '        {',
+        '          "source": "property",',
+        '          "property": "first_name",',
+        '          "to": "FNAME"',
+        '        },',
+        '        {',
+        '          "source": "property",',
+        '          "property": "surname",',
+        '          "to": "LNAME"',
+        '        },',
+      ].join('\n'),
+    );
+    expect((await cdp(['validate', path])).code).toBe(0);
+  });
+
+  it('refuses a catalog property type it does not know, naming the types it does', async () => {
+    const catalog = join(dir, 'mistyped-catalog.json');
+    await writeFile(catalog, JSON.stringify({ ...CATALOG, properties: [{ name: 'phone', type: 'string' }] }));
+    const result = await runCdp(['--catalog', catalog, 'mappings', 'suggest', await connectionFile('mistyped.connection.json')], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('/properties/0: must be { "name": string, "uniqueIdentifier"?: boolean, "type"?: "text" | "number" | "boolean" | "date" | "list" }');
+  });
+
   it('refuses a goal the connection does not have', async () => {
     const result = await cdp(['mappings', 'suggest', await connectionFile('unknown-goal.connection.json'), '--goal', 'export-everyone']);
     expect(result.code).toBe(2);
