@@ -199,6 +199,35 @@ describe('cdp mappings suggest', () => {
     expect((await cdp(['validate', path])).code).toBe(0);
   });
 
+  it("matches a goal that reads a SQL source with the properties its source maps, not the catalog's", async () => {
+    const path = join(dir, 'crm.connection.json');
+    const connection = JSON.parse(CONNECTION);
+    connection.databases = { crm: { url: { env: 'CDP_SECRET_CRM_DATABASE_URL' } } };
+    connection.goals = [
+      {
+        id: 'crm-to-members',
+        kind: 'export',
+        segment: 'customers',
+        audiences: ['members1'],
+        identifier: 'email',
+        source: {
+          database: 'crm',
+          table: 'customers',
+          columns: { id: 'id', email: 'email', properties: { telephone: 'phone', familyName: 'last_name' } },
+          consent: { column: 'newsletter_opt_in', objectives: ['newsletter'] },
+        },
+        mappings: [],
+      },
+    ];
+    await writeFile(path, JSON.stringify(connection, null, 2));
+    const result = await cdp(['mappings', 'suggest', path]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).goals[0].mappings).toEqual([
+      { source: 'property', property: 'familyName', to: 'LNAME' },
+      { source: 'property', property: 'telephone', to: 'PHONE' },
+    ]);
+  });
+
   it('refuses a catalog property type it does not know, naming the types it does', async () => {
     const catalog = join(dir, 'mistyped-catalog.json');
     await writeFile(catalog, JSON.stringify({ ...CATALOG, properties: [{ name: 'phone', type: 'string' }] }));

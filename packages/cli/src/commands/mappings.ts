@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import type { AudienceInfo, Catalog, Connection } from '@cdp/sdk';
+import type { AudienceInfo, Catalog, Connection, PropertyDefinition } from '@cdp/sdk';
 import { applyEdits, findNodeAtLocation, modify, parseTree, type FormattingOptions, type JSONPath } from 'jsonc-parser';
 import { readCatalogFile } from '../catalog-file.js';
 import type { Handler } from '../command-kit.js';
@@ -31,7 +31,7 @@ export const suggestMappings: Handler<SuggestFlags, [string]> = async ({ ctx, gl
   const wanted = [...new Set(goals.flatMap(audienceIds))];
   const audiences = await withSession(ctx, connection.connector, connection.auth, (session) => session.audiences(wanted));
   const properties = await catalog.properties();
-  const suggestions = goals.map((goal) => suggestForGoal(goal, sharedFields(goal, audiences), properties));
+  const suggestions = goals.map((goal) => suggestForGoal(goal, sharedFields(goal, audiences), candidateProperties(goal, properties)));
 
   for (const suggestion of suggestions) ctx.output.message(explain(suggestion));
   ctx.output.json({ goals: suggestions.map(({ goal, mappings }) => ({ id: goal.id, mappings })) });
@@ -41,6 +41,12 @@ export const suggestMappings: Handler<SuggestFlags, [string]> = async ({ ctx, gl
   }
   return ExitCode.ok;
 };
+
+/** The properties a goal's mappings may name: those its SQL source maps (untyped), or else the catalog's. */
+function candidateProperties(goal: Goal, catalog: readonly PropertyDefinition[]): readonly PropertyDefinition[] {
+  if (goal.kind === 'export' && goal.source) return Object.keys(goal.source.columns.properties ?? {}).map((name) => ({ name }));
+  return catalog;
+}
 
 function audienceIds(goal: Goal): string[] {
   return goal.kind === 'export' ? goal.audiences : goal.audiences.map((audience) => audience.id);
