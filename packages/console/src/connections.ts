@@ -20,3 +20,9 @@ export async function listConnections(source: ConnectionSource, service: RunServ
   }
   return listed.sort((a, b) => a.id.localeCompare(b.id));
 }
+
+/** The variable the connection's OAuth auth names for its access token, and its server prefix; none for an API key. */
+export function oauthTarget(connection: Connection): { variable: string; serverPrefix: string } | undefined {
+  const auth = connection.auth as { accessToken?: { env?: string }; serverPrefix?: string };
+  return auth.accessToken?.env ? { variable: auth.accessToken.env, serverPrefix: auth.serverPrefix ?? '' } : undefined;
+}

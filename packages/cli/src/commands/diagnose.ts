@@ -1,9 +1,9 @@
+import { diagnose, resync, type Diagnosis, type DiagnosisSources, type ResyncOutcome } from '@cdp/runtime';
 import { isValidEmail, normalizeEmail } from '@cdp/sdk';
 import { readCatalogFile } from '../catalog-file.js';
 import type { Handler } from '../command-kit.js';
 import { connectionSource, findConnection, readConnectionPaths } from '../connection-files.js';
 import type { CliContext } from '../context.js';
-import { diagnose, resync, type Diagnosis, type DiagnosisSources, type ResyncOutcome } from '../diagnosis.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { CONNECTORS, validateConnectionFile, withHost } from '../host.js';
 import { renderTable } from '../table.js';

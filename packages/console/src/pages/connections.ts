@@ -1,6 +1,6 @@
 import { nextRuns, type Connection, type RunReport, type Schedule } from '@cdp/sdk';
 import { html } from 'hono/html';
-import type { ListedConnection } from '../connections.js';
+import { oauthTarget, type ListedConnection } from '../connections.js';
 import { page, postButton, statusBadge, type Html } from '../html.js';
 
 /** Next runs shown per connection. */
@@ -26,7 +26,6 @@ export function connectionsPage(rows: ConnectionRow[], csrf: string, canConnect:
 function validRow(connection: Connection, lastRun: RunReport | undefined, csrf: string, canConnect: boolean, now: Date): Html {
   const id = connection.id;
   const next = connection.enabled && connection.schedule ? nextRuns(connection.schedule, now, NEXT_RUNS) : [];
-  const oauth = 'accessToken' in (connection.auth as object);
   return html`<tr data-connection="${id}">
 <td><a href="/connections/${id}/history"><strong>${connection.name}</strong></a><br><code>${id}</code>${connection.enabled ? '' : html` <span class="status status-disabled">disabled</span>`}</td>
 <td>${connection.schedule ? describeSchedule(connection.schedule) : 'no schedule'}</td>
@@ -35,7 +34,7 @@ function validRow(connection: Connection, lastRun: RunReport | undefined, csrf: 
 <td class="actions">
 ${postButton(`/connections/${id}/test`, 'Test', csrf)}
 ${postButton(`/connections/${id}/run`, 'Run now', csrf)}
-${canConnect && oauth ? postButton(`/connections/${id}/connect-mailchimp`, 'Connect with Mailchimp', csrf) : ''}
+${canConnect && oauthTarget(connection) ? postButton(`/connections/${id}/connect-mailchimp`, 'Connect with Mailchimp', csrf) : ''}
 </td>
 </tr>`;
 }

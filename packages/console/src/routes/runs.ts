@@ -27,7 +27,7 @@ export function runRoutes(app: ConsoleApp, context: ConsoleContext): void {
   app.get('/', async (c) => {
     const listed = await listConnections(context.connections, service);
     const rows = await Promise.all(listed.map(async (entry) => ({ listed: entry, lastRun: (await stores.state.listRuns({ connectionId: entry.id, limit: 1 }))[0] })));
-    return c.html(connectionsPage(rows, c.get('session').csrf, false, new Date()));
+    return c.html(connectionsPage(rows, c.get('session').csrf, context.oauth !== undefined, new Date()));
   });
 
   app.get('/connections/:id/history', async (c) => {

@@ -1,4 +1,4 @@
-import type { RunService } from '@cdp/runtime';
+import type { RunService } from './run-service.js';
 import {
   normalizeEmail,
   subscriberHash,
