@@ -87,10 +87,13 @@ export class PostgresProfileStore implements ProfileStore {
       throw new CdpError('not_an_identifier', `${property} is not a unique identifier of this profile store (configured: ${this.options.uniqueIdentifiers.join(', ')})`);
     }
     const keys = [...new Set(values.map(identifierKey))];
-    // The property is spelt out, not bound, so the expressions match the indexes `init` made.
+    // The property is spelt out, not bound, so the expressions match the indexes `init` made. One index probe per
+    // value: PostgreSQL plans `?| <array>` as a scan of the whole table, each row compared with every value.
     const name = literal(property);
+    const matching = (column: string, param: string) =>
+      `SELECT q.id FROM unnest(${param}::text[]) AS v(value) JOIN ${this.table} q ON (q.${column} -> ${name}) ? v.value`;
     const { rows } = await this.pool.query<ProfileRow>(
-      `SELECT * FROM ${this.table} WHERE (identifier_keys -> ${name}) ?| $1::text[] OR (properties -> ${name}) ?| $2::text[]`,
+      `SELECT * FROM ${this.table} WHERE id = ANY(ARRAY(${matching('identifier_keys', '$1')} UNION ${matching('properties', '$2')}))`,
       [keys, [...new Set([...values, ...keys])]],
     );
     return rows.map(toProfile);

@@ -47,14 +47,23 @@ export function profileSchema(table: string, identifiers: readonly string[]): st
       source_sums jsonb,
       identifier_keys jsonb NOT NULL DEFAULT '{}'
     )`,
-    `CREATE INDEX IF NOT EXISTS ${ident(`${table}_segments`)} ON ${t} USING gin (segments)`,
+    ...ginIndex(`${table}_segments`, t, 'segments'),
     `CREATE INDEX IF NOT EXISTS ${ident(`${table}_changed`)} ON ${t} (updated_at, id)`,
-    // Per identifier: its keys (case-folded) and its values as stored, each a GIN index answering `?|` (any of).
+    // Per identifier: its keys (case-folded) and its values as stored, each a GIN index answering `?` (has key).
     ...identifiers.flatMap((name) => [
-      `CREATE INDEX IF NOT EXISTS ${ident(indexName(table, 'identifier_key', name))} ON ${t} USING gin ((identifier_keys -> ${literal(name)}))`,
-      `CREATE INDEX IF NOT EXISTS ${ident(indexName(table, 'identifier', name))} ON ${t} USING gin ((properties -> ${literal(name)}))`,
+      ...ginIndex(indexName(table, 'identifier_key', name), t, `(identifier_keys -> ${literal(name)})`),
+      ...ginIndex(indexName(table, 'identifier', name), t, `(properties -> ${literal(name)})`),
     ]),
   ];
+}
+
+/**
+ * A GIN index without its pending list (also on an index made before): with `fastupdate`, rows written since the
+ * last vacuum sit in a list every search reads whole, so during an import each lookup cost grew with the rows
+ * imported so far (measured: 1.1 ms and 91 buffers per key at 20,000 profiles, against 0.01 ms without).
+ */
+function ginIndex(name: string, table: string, expression: string): string[] {
+  return [`CREATE INDEX IF NOT EXISTS ${ident(name)} ON ${table} USING gin (${expression}) WITH (fastupdate = off)`, `ALTER INDEX ${ident(name)} SET (fastupdate = off)`];
 }
 
 export const STATE_SCHEMA: string[] = [
