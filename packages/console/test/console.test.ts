@@ -1,7 +1,7 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
-import { REFUSED, PASSWORD, PROFILES, profile, startWorld, type World } from './support/world.js';
+import { PASSWORD, PROFILES, REFUSED, TOKEN_VARIABLE, profile, startWorld, type World } from './support/world.js';
 
 // The console in a real browser (Debian's Chromium, headless) over real runs: the run service against the Mailchimp
 // sandbox and the MongoDB-compatible store. The main pages are captured into docs/console/ for docs/console.md.
@@ -150,5 +150,34 @@ describe('Run now and Test', () => {
     await expect(page.locator('table.runs tbody tr').first().textContent()).resolves.toContain(newest.runId);
     const runs = await world.stores.state.listRuns({ connectionId: 'newsletter' });
     expect((await chartSeries(page)).updated).toEqual(runs.map((run) => run.goals[0].audiences[0].updated).reverse());
+  });
+});
+
+describe('Connect with Mailchimp', () => {
+  it('completes the OAuth flow against the sandbox and stores the token where the connection references it; the connection then runs with it', async () => {
+    expect(world.env[TOKEN_VARIABLE]).toBeUndefined();
+    await page.goto(`${world.console.url}/`);
+    await page.locator('tr[data-connection=newsletter-oauth] button', { hasText: 'Connect with Mailchimp' }).click();
+    await page.waitForURL((url) => url.href.startsWith(`${world.sandbox.url}/oauth2/authorize?`));
+    await page.locator('#allow').click();
+    await expect(page.locator('.connected').textContent()).resolves.toBe('Connected to the Mailchimp account Newsletter account (data centre us1).');
+    await screenshot('connected');
+    const token = world.env[TOKEN_VARIABLE]!;
+    expect(token).toMatch(/^[0-9a-f]{32}$/);
+    expect(await readFile(world.secretsFile, 'utf8')).toBe(`${TOKEN_VARIABLE}=${token}\n`);
+    expect((await stat(world.secretsFile)).mode & 0o777).toBe(0o600);
+    expect(await page.content()).not.toContain(token);
+
+    await page.locator('a', { hasText: 'Back to the connections' }).click();
+    await page.locator('tr[data-connection=newsletter-oauth] button', { hasText: 'Run now' }).click();
+    await page.locator('section.report').waitFor();
+    await expect(page.locator('.headline .status').textContent()).resolves.toBe('succeeded');
+    expect(await page.content()).not.toContain(token);
+  });
+
+  it('refuses a callback that no flow of this browser started', async () => {
+    const answer = await page.request.get(`${world.console.url}/oauth/mailchimp/callback?code=any&state=made-up`);
+    expect(answer.status()).toBe(400);
+    await expect(answer.text()).resolves.toContain('does not belong to a connection started from this browser');
   });
 });

@@ -14,6 +14,7 @@ import { campaignRoutes } from './routes/campaigns.js';
 import { interestCategoryRoutes } from './routes/interest-categories.js';
 import { listRoutes } from './routes/lists.js';
 import { memberRoutes } from './routes/members.js';
+import { SandboxOAuth } from './routes/oauth.js';
 import { segmentRoutes } from './routes/segments.js';
 import { SandboxStore } from './store.js';
 import type { Sandbox, SandboxOptions } from './types.js';
@@ -40,14 +41,19 @@ async function readBody(request: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** The API key from HTTP Basic auth (any user name); never echoed back. */
-function apiKeyOf(request: IncomingMessage, accepted: Set<string>): string {
+/**
+ * The API key from HTTP Basic auth (any user name), or an OAuth access token the sandbox issued, sent as
+ * `Bearer <token>` (as the official client sends its `accessToken`) or as the Basic password; never echoed back.
+ */
+function apiKeyOf(request: IncomingMessage, accepted: Set<string>, oauth: SandboxOAuth): string {
   const header = request.headers.authorization ?? '';
+  const bearer = /^Bearer\s+(\S+)$/i.exec(header);
+  if (bearer && oauth.issued(bearer[1])) return bearer[1];
   const basic = /^Basic\s+(\S+)$/i.exec(header);
-  if (!basic) throw new ApiError(401, 'API Key Missing', 'Your request did not include an API key.');
-  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+  if (!basic && !bearer) throw new ApiError(401, 'API Key Missing', 'Your request did not include an API key.');
+  const decoded = basic ? Buffer.from(basic[1], 'base64').toString('utf8') : '';
   const key = decoded.slice(decoded.indexOf(':') + 1);
-  const known = accepted.size > 0 ? accepted.has(key) : API_KEY_SHAPE.test(key);
+  const known = oauth.issued(key) || (accepted.size > 0 ? accepted.has(key) : API_KEY_SHAPE.test(key));
   if (!known) throw new ApiError(401, 'API Key Invalid', "Your API key may be invalid, or you've attempted to access the wrong datacenter.");
   return key;
 }
@@ -73,6 +79,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   setMaxListeners(0, closing.signal);
   if (options.seed) admin.seed(options.seed);
 
+  const oauth = new SandboxOAuth(options.oauth ?? {}, () => settings.url);
   const settings: RouteSettings = {
     archivedInDefaultListing: options.archivedInDefaultListing ?? true,
     url: '',
@@ -115,7 +122,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       send(response, status, body, headers, isProblem ? 'application/problem+json; charset=utf-8' : undefined);
     };
     try {
-      const apiKey = apiKeyOf(request, store.apiKeys);
+      const apiKey = apiKeyOf(request, store.apiKeys, oauth);
       const release = limiter.acquire(apiKey);
       if (!release) throw new ApiError(429, 'TooManyRequests', 'You have exceeded the limit of 10 simultaneous connections.');
       response.once('close', release);
@@ -149,9 +156,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     send(response, result.status, result.body, {}, result.contentType);
   }
 
+  async function handleOAuth(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    const answer = oauth.handle(request.method ?? 'GET', url, form, request.headers.authorization ?? '');
+    send(response, answer.status, answer.body === undefined ? undefined : Buffer.from(answer.body), answer.headers, answer.contentType);
+  }
+
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     if (url.pathname.startsWith('/_sandbox/')) void handleAdmin(request, response, url);
+    else if (url.pathname.startsWith('/oauth2/')) void handleOAuth(request, response, url);
     else if (url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`)) void handleApi(request, response, url);
     else send(response, 404, problemBody(notFound()), {}, 'application/problem+json; charset=utf-8');
   });

@@ -107,6 +107,24 @@ export interface SandboxOptions {
   archivedInDefaultListing?: boolean;
   /** Called with every /3.0 response the sandbox writes (used by conformance tests). */
   onResponse?: (exchange: RecordedResponse) => void;
+  /** The OAuth 2 endpoints under /oauth2/ (authorize, token, metadata). */
+  oauth?: SandboxOAuthOptions;
+}
+
+/** An app registered with Mailchimp for OAuth: its client id and secret, and its redirect URI when it has one. */
+export interface SandboxOAuthClient {
+  clientId: string;
+  clientSecret: string;
+  redirectUri?: string;
+}
+
+export interface SandboxOAuthOptions {
+  /** The registered apps. Absent: any client id and secret are accepted, with any redirect URI. */
+  clients?: SandboxOAuthClient[];
+  /** The data centre the metadata names (default us1). */
+  dc?: string;
+  /** The account name the allow page and the metadata show. */
+  accountName?: string;
 }
 
 export interface RecordedResponse {

@@ -1,10 +1,13 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createMailchimpConnector } from '@cdp/connector-mailchimp';
 import { startSandbox, type Sandbox } from '@cdp/mailchimp-sandbox';
 import { createRunService, environmentSecrets, StaticConnectionSource, type RunService, type SecretResolver } from '@cdp/runtime';
 import { createLogger, StaticCatalog, type Connector, type Logger, type Profile } from '@cdp/sdk';
 import { mongoFromEnvironment, openMongoStores, type EmbeddedMongo, type MongoStores } from '@cdp/store-mongodb';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startConsole, type ConsoleOptions, type RunningConsole } from '../../src/index.js';
+import { envFileSecretStore, startConsole, type ConsoleOptions, type RunningConsole } from '../../src/index.js';
 
 // One world for the console's browser tests: the embedded MongoDB-compatible server (or MONGODB_URI) with the
 // stores on it, the Mailchimp sandbox, the real run service over the official client, the console embedded in
@@ -16,6 +19,9 @@ export const AUDIENCE = 'news1';
 /** An address Mailchimp refuses as fake (a reserved top-level domain): exporting it fails with Mailchimp's reason. */
 export const REFUSED = 'reader@mailbox.test';
 export const PROFILES = 24;
+/** The app registered for OAuth in the sandbox, and the variable the OAuth connection reads its token from. */
+export const OAUTH_APP = { clientId: '424242424242', clientSecret: 'the-console-app-client-secret' };
+export const TOKEN_VARIABLE = 'MAILCHIMP_OAUTH_NEWSLETTER';
 
 export interface World {
   mongo: EmbeddedMongo;
@@ -26,6 +32,8 @@ export interface World {
   env: NodeJS.ProcessEnv;
   secrets: SecretResolver;
   console: RunningConsole;
+  /** The env file where Connect with Mailchimp stores access tokens. */
+  secretsFile: string;
   browser: Browser;
   /** A fresh browser context (no cookies) with a page in it. */
   newPage(): Promise<Page>;
@@ -47,10 +55,10 @@ export function profile(index: number, email: string, firstName = `Reader ${inde
   };
 }
 
-export function newsletterConnection(sandbox: Sandbox, auth: object = { apiKey: { env: 'MAILCHIMP_API_KEY' } }): object {
+export function newsletterConnection(sandbox: Sandbox, id = 'newsletter', auth: object = { apiKey: { env: 'MAILCHIMP_API_KEY' } }): object {
   return {
-    id: 'newsletter',
-    name: 'Newsletter',
+    id,
+    name: id === 'newsletter' ? 'Newsletter' : 'Newsletter (OAuth)',
     connector: 'mailchimp',
     enabled: true,
     objectives: ['newsletter'],
@@ -83,6 +91,7 @@ export async function startWorld(database: string, options: Partial<ConsoleOptio
           },
         ],
       },
+      oauth: { clients: [OAUTH_APP], dc: 'us1', accountName: 'Newsletter account' },
     }),
   ]);
   const stores = await openMongoStores(mongo.uri, { database: `${database}_${process.pid}`, uniqueIdentifiers: ['email'] });
@@ -94,10 +103,26 @@ export async function startWorld(database: string, options: Partial<ConsoleOptio
   const secrets = environmentSecrets(env);
   const logger: Logger = createLogger({ level: 'error', secrets: () => secrets.values() });
   const connector = createMailchimpConnector({ allowedBaseUrls: [sandbox.baseUrl], retry: { maxRetries: 1, baseDelayMs: 5, maxDelayMs: 10 } }) as Connector;
-  const source = new StaticConnectionSource([newsletterConnection(sandbox)]);
+  // The same export with an OAuth token that Connect with Mailchimp has yet to store.
+  const source = new StaticConnectionSource([
+    newsletterConnection(sandbox),
+    newsletterConnection(sandbox, 'newsletter-oauth', { accessToken: { env: TOKEN_VARIABLE }, serverPrefix: 'us1' }),
+  ]);
   const catalog = new StaticCatalog({ segments: ['newsletter'], properties: [{ name: 'email', uniqueIdentifier: true }, { name: 'first_name' }], objectives: ['newsletter'] });
   const service = createRunService({ profiles: stores.profiles, state: stores.state, catalog, connections: source, connectors: [connector], logger, secrets });
-  const running = await startConsole({ service, stores, connections: source, connectors: [connector], secrets, logger, password: PASSWORD, ...options });
+  const secretsDir = await mkdtemp(join(tmpdir(), 'console-secrets-'));
+  const secretsFile = join(secretsDir, 'cdp-secrets.env');
+  const running = await startConsole({
+    service,
+    stores,
+    connections: source,
+    connectors: [connector],
+    secrets,
+    logger,
+    password: PASSWORD,
+    oauth: { ...OAUTH_APP, baseUrl: sandbox.url, tokens: envFileSecretStore(secretsFile, env) },
+    ...options,
+  });
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -124,6 +149,7 @@ export async function startWorld(database: string, options: Partial<ConsoleOptio
     env,
     secrets,
     console: running,
+    secretsFile,
     browser,
     newPage,
     async loggedIn() {
@@ -138,6 +164,7 @@ export async function startWorld(database: string, options: Partial<ConsoleOptio
       await running.close();
       await stores.close();
       await Promise.all([sandbox.close(), mongo.stop()]);
+      await rm(secretsDir, { recursive: true, force: true });
     },
   };
 }

@@ -6,7 +6,7 @@ declare module '@mailchimp/mailchimp_marketing/src/ApiClient.js' {
   export default class ApiClient {
     basePath: string;
     timeout: number;
-    setConfig(config: { apiKey: string; server: string }): void;
+    setConfig(config: { apiKey: string; server: string } | { accessToken: string; server: string }): void;
     ping: { get: Call };
     lists: Record<string, Call>;
     campaigns: Record<string, Call>;
