@@ -96,6 +96,17 @@ export function buildProgram(host: CommandHost): Command {
     .option('--write', 'add the suggested mappings to the connection file (written only if it is still valid)')
     .action(lazyAction(host, async () => (await import('./commands/mappings.js')).suggestMappings));
 
+  define('console', 'serve the web console (connections, run history, reports, Run now, diagnosis, Connect with Mailchimp) until interrupted')
+    .option('--host <host>', 'address to listen on; anything but loopback must be chosen explicitly', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', '4020')
+    .addOption(new Option('--password-env <name>', 'the environment variable holding the console password (required, at least 12 characters)').default('CDP_CONSOLE_PASSWORD'))
+    .addOption(new Option('--oauth-client-id <id>', "the Mailchimp app's client id: shows Connect with Mailchimp").env('MAILCHIMP_OAUTH_CLIENT_ID'))
+    .option('--oauth-client-secret-env <name>', "the environment variable holding the Mailchimp app's client secret", 'MAILCHIMP_OAUTH_CLIENT_SECRET')
+    .addOption(new Option('--oauth-base-url <url>', "Mailchimp's OAuth host").env('MAILCHIMP_OAUTH_BASE_URL').default('https://login.mailchimp.com'))
+    .option('--oauth-redirect-uri <url>', "the app's registered redirect URI (default: <console URL>/oauth/mailchimp/callback)")
+    .option('--secrets-file <file>', 'the env file (NAME=value, mode 0600) where Connect with Mailchimp stores access tokens', './cdp-secrets.env')
+    .action(lazyAction(host, async () => (await import('./commands/console.js')).consoleCommand));
+
   const profiles = define('profiles', 'profiles in the profile store (PostgreSQL at DATABASE_URL, or MongoDB at MONGODB_URI)');
   profiles
     .command('load')
