@@ -8,6 +8,9 @@ export const MIN_PASSWORD_LENGTH = 12;
 /** An idle session ends after this long. */
 const SESSION_IDLE_MS = 8 * 60 * 60_000;
 
+/** Failed logins allowed per minute, all browsers together; beyond them logins wait (guessing stays slow). */
+const FAILED_LOGINS_PER_MINUTE = 10;
+
 export const SESSION_COOKIE = 'cdp_console_session';
 /** Ties the login form to the browser that loaded it (a session does not exist yet). */
 const LOGIN_COOKIE = 'cdp_console_login';
@@ -48,6 +51,7 @@ function token(): string {
 export class Access {
   private readonly sessions = new Map<string, Session>();
   private readonly now: () => number;
+  private failedLogins: number[] = [];
 
   constructor(private readonly options: AccessOptions) {
     if (options.password.trim().length < MIN_PASSWORD_LENGTH) {
@@ -79,11 +83,21 @@ export class Access {
     return value;
   }
 
+  /** Whether logins are paused: too many failed in the last minute. */
+  loginsPaused(): boolean {
+    const since = this.now() - 60_000;
+    this.failedLogins = this.failedLogins.filter((at) => at > since);
+    return this.failedLogins.length >= FAILED_LOGINS_PER_MINUTE;
+  }
+
   /** Starts a session when the password and the login-form token match. */
   logIn(c: Context, password: string, formToken: string): boolean {
     const expected = getCookie(c, LOGIN_COOKIE);
     deleteCookie(c, LOGIN_COOKIE, this.cookie());
-    if (!expected || !sameSecret(formToken, expected) || !sameSecret(password, this.options.password)) return false;
+    if (!expected || !sameSecret(formToken, expected) || !sameSecret(password, this.options.password)) {
+      this.failedLogins.push(this.now());
+      return false;
+    }
     const session: Session = { id: token(), csrf: token(), lastSeen: this.now() };
     this.sessions.set(session.id, session);
     setCookie(c, SESSION_COOKIE, session.id, this.cookie());

@@ -140,10 +140,20 @@ describe('Run now and Test', () => {
   it('Run now shows the progress, then the report, and the new run appears in the history', async () => {
     await world.stores.profiles.upsertProfiles([profile(1, 'reader1@example.org', 'Another Name', new Date())]);
     await page.goto(`${world.console.url}/`);
-    await page.locator('tr[data-connection=newsletter] button', { hasText: 'Run now' }).click();
-    await page.locator('section.report').waitFor();
+    // Slower answers keep the run going after its page is shown, so the page follows it over its event stream
+    // and reloads itself with the report when it ends (the test does not reload).
+    world.sandbox.admin.setFaults({ latencyMs: 100 });
+    try {
+      await page.locator('tr[data-connection=newsletter] button', { hasText: 'Run now' }).click();
+      await page.locator('section.report').waitFor();
+    } finally {
+      world.sandbox.admin.setFaults({});
+    }
     await expect(page.locator('ul.progress').textContent()).resolves.toMatch(/export-newsletter: [1-9]\d* (of \d+ )?profiles processed/);
     await screenshot('run-now');
+    // The feed the page followed: the state and the progress lines, the last event once the run ended.
+    const feed = await (await page.request.get(`${page.url().replace('/live-runs/', '/api/live-runs/')}/events`)).text();
+    expect(feed).toMatch(/^data: \{"state":"ended","progress":\["export-newsletter: [1-9]\d* (of \d+ )?profiles processed"\]\}$/m);
     const [newest] = await world.stores.state.listRuns({ connectionId: 'newsletter', limit: 1 });
     expect(newest.goals[0].audiences[0].updated).toBe(1);
     await page.goto(`${world.console.url}/connections/newsletter/history`);
@@ -179,5 +189,18 @@ describe('Connect with Mailchimp', () => {
     const answer = await page.request.get(`${world.console.url}/oauth/mailchimp/callback?code=any&state=made-up`);
     expect(answer.status()).toBe(400);
     await expect(answer.text()).resolves.toContain('does not belong to a connection started from this browser');
+  });
+});
+
+describe('login throttling', () => {
+  it('pauses logins after 10 failed ones in a minute, even for the right password', async () => {
+    const post = (password: string, headers: Record<string, string> = {}, token = 'none') =>
+      fetch(`${world.console.url}/login`, { method: 'POST', redirect: 'manual', headers, body: new URLSearchParams({ _csrf: token, password, next: '/' }) });
+    // The earlier tests' failed logins count too: at most 10 more are refused as wrong before logins pause.
+    let refused = 0;
+    while ((await post(`guess number ${refused}`)).status === 401) expect(++refused).toBeLessThanOrEqual(10);
+    const form = await fetch(`${world.console.url}/login`);
+    const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1];
+    expect((await post(PASSWORD, { cookie: form.headers.get('set-cookie')!.split(';')[0] }, token)).status).toBe(429);
   });
 });

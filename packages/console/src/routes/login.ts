@@ -11,6 +11,7 @@ export function loginRoutes(app: ConsoleApp, { access }: ConsoleContext): void {
   app.get('/login', (c) => c.html(loginPage(access.loginToken(c), localPath(c.req.query('next')), false)));
 
   app.post('/login', async (c) => {
+    if (access.loginsPaused()) return c.text('Too many failed logins in the last minute: try again in a minute.', 429);
     const [password, token, next] = await Promise.all([formField(c, 'password'), formField(c, CSRF_FIELD), formField(c, 'next')]);
     if (access.logIn(c, password ?? '', token ?? '')) return c.redirect(localPath(next), 303);
     return c.html(loginPage(access.loginToken(c), localPath(next), true), 401);
