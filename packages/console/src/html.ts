@@ -7,7 +7,7 @@ export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 export interface PageOptions {
   title: string;
-  /** The session's CSRF token, for forms and scripts; absent on the login page. */
+  /** The session's CSRF token, for the page's forms; absent on the login page. */
   csrf?: string;
   /** The connection the page is about, for the navigation. */
   connectionId?: string;
@@ -21,7 +21,6 @@ export function page(options: PageOptions, body: Html): Html {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-${options.csrf ? html`<meta name="csrf-token" content="${options.csrf}">` : ''}
 <title>${options.title} · CDP console</title>
 <link rel="stylesheet" href="/assets/console.css">
 <script src="/assets/chart.umd.min.js" defer></script>
