@@ -1,7 +1,7 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
-import { PASSWORD, PROFILES, REFUSED, TOKEN_VARIABLE, profile, startWorld, type World } from './support/world.js';
+import { OAUTH_APP, PASSWORD, PROFILES, REFUSED, TOKEN_VARIABLE, profile, startWorld, type World } from './support/world.js';
 
 // The console in a real browser (Debian's Chromium, headless) over real runs: the run service against the Mailchimp
 // sandbox and the MongoDB-compatible store. The main pages are captured into docs/console/ for docs/console.md.
@@ -11,8 +11,12 @@ const SCREENSHOTS = new URL('../../../docs/console/', import.meta.url);
 let world: World;
 let page: Page;
 
+/** Every page captured, as HTML, to search for secrets at the end. */
+const captured: string[] = [];
+
 async function screenshot(name: string): Promise<void> {
   await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname, fullPage: true });
+  captured.push(await page.content());
 }
 
 /** The history page's chart, as Chart.js drew it: each dataset's values per run, oldest first (read in the page). */
@@ -202,5 +206,13 @@ describe('login throttling', () => {
     const form = await fetch(`${world.console.url}/login`);
     const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1];
     expect((await post(PASSWORD, { cookie: form.headers.get('set-cookie')!.split(';')[0] }, token)).status).toBe(429);
+  });
+});
+
+describe('secrets', () => {
+  it('appear in none of the pages captured: API key, access token, client secret, password', () => {
+    const secrets = [world.env.MAILCHIMP_API_KEY!, world.env[TOKEN_VARIABLE]!, OAUTH_APP.clientSecret, PASSWORD];
+    expect(captured.length).toBeGreaterThanOrEqual(7);
+    for (const html of captured) for (const secret of secrets) expect(html).not.toContain(secret);
   });
 });
