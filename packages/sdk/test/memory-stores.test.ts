@@ -6,7 +6,8 @@ const close = async (): Promise<void> => {};
 
 describeProfileStoreContract('in memory', async () => {
   const clock = new TestClock();
-  return { store: new InMemoryProfileStore(clock), clock, close };
+  const store = new InMemoryProfileStore(clock);
+  return { store, clock, deleteProfiles: (ids) => store.delete(ids), close };
 });
 
 describeStateStoreContract('in memory', async () => {

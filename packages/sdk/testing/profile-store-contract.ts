@@ -6,6 +6,8 @@ import type { TestClock } from './test-clock.js';
 export interface OpenedProfileStore {
   store: ProfileStore;
   clock: TestClock;
+  /** Deletes profiles as the host does, behind the port: required when the store answers `deletedSince`. */
+  deleteProfiles?(ids: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,9 +45,10 @@ export function describeProfileStoreContract(name: string, open: () => Promise<O
     let store: ProfileStore;
     let clock: TestClock;
     let close: () => Promise<void>;
+    let deleteProfiles: OpenedProfileStore['deleteProfiles'];
 
     beforeAll(async () => {
-      ({ store, clock, close } = await open());
+      ({ store, clock, close, deleteProfiles } = await open());
     });
     afterAll(async () => {
       await close();
@@ -96,6 +99,34 @@ export function describeProfileStoreContract(name: string, open: () => Promise<O
         const changes = await store.changedSince([old.id, recent.id, freshId('absent')], new Date('2025-03-01T00:00:00Z'));
         expect([...changes].sort()).toEqual([[old.id, false], [recent.id, true]].sort());
         expect(await store.changedSince([], new Date())).toEqual(new Map());
+      });
+
+      it('names, when it keeps a change feed, the profiles changed after an instant, in batches', async () => {
+        if (!store.changedIdsSince) return;
+        const old = makeProfile(freshId('p'), { updatedAt: new Date('2025-01-01T00:00:00Z') });
+        const recent = [1, 2, 3].map((day) => makeProfile(freshId('p'), { updatedAt: new Date(`2025-06-0${day}T00:00:00Z`) }));
+        await store.upsertProfiles([old, ...recent]);
+        const batches: string[][] = [];
+        for await (const batch of store.changedIdsSince(new Date('2025-03-01T00:00:00Z'), 2)) batches.push(batch);
+        expect(batches.every((batch) => batch.length >= 1 && batch.length <= 2)).toBe(true);
+        const ids = batches.flat();
+        expect(ids).toEqual(expect.arrayContaining(recent.map((profile) => profile.id)));
+        expect(ids).not.toContain(old.id);
+        expect(new Set(ids).size).toBe(ids.length);
+      });
+
+      it('names, when it keeps a deletion feed, the profiles deleted behind its back since an instant', async () => {
+        if (!store.deletedSince) return;
+        if (!deleteProfiles) throw new Error('a store answering deletedSince needs deleteProfiles in the suite');
+        const [kept, deleted] = [makeProfile(freshId('p')), makeProfile(freshId('p'))];
+        await store.upsertProfiles([kept, deleted]);
+        const since = clock.advance(60 * 60_000);
+        clock.advance(1000);
+        await deleteProfiles([deleted.id]);
+        const named = await store.deletedSince(since);
+        expect(named).toContain(deleted.id);
+        expect(named).not.toContain(kept.id);
+        expect(await store.findById([deleted.id])).toEqual([]);
       });
 
       it('returns nothing for ids it does not hold', async () => {

@@ -129,6 +129,44 @@ export function describeStateStoreContract(name: string, open: () => Promise<Ope
       });
     });
 
+    describe('sent records of profiles, and waiting for a retry', () => {
+      it('finds the records of the given profiles in one goal and audience, following a record to its new profile', async () => {
+        const connection = freshId('conn');
+        const [a, b, c] = [sentRecord('a'), sentRecord('b', { profileId: 'shared' }), sentRecord('c', { profileId: 'shared' })];
+        await store.putSent(connection, 'g', 'list', [a, b, c, sentRecord('d')]);
+        await store.putSent(connection, 'g', 'other-list', [sentRecord('x', { profileId: 'shared' })]);
+        await store.putSent(connection, 'other-goal', 'list', [sentRecord('y', { profileId: 'shared' })]);
+        const byMember = (records: SentRecord[]) => [...records].sort((x, y) => x.memberId.localeCompare(y.memberId));
+
+        expect(byMember(await store.sentForProfiles(connection, 'g', 'list', ['shared', 'profile-of-a', 'absent']))).toEqual([a, b, c]);
+        expect(await store.sentForProfiles(connection, 'g', 'list', [])).toEqual([]);
+
+        const moved = { ...c, profileId: 'profile-of-a' };
+        await store.putSent(connection, 'g', 'list', [moved]);
+        expect(byMember(await store.sentForProfiles(connection, 'g', 'list', ['shared']))).toEqual([b]);
+        expect(byMember(await store.sentForProfiles(connection, 'g', 'list', ['profile-of-a']))).toEqual([a, moved]);
+      });
+
+      it('streams the records waiting for a retry, in batches, until a put clears it', async () => {
+        const connection = freshId('conn');
+        const records = Array.from({ length: 5 }, (_, i) => sentRecord(`m${i}`, i === 4 ? {} : { retry: i % 2 ? 'threshold' : 'failed', attempts: 1 }));
+        await store.putSent(connection, 'g', 'list', records);
+        await store.putSent(connection, 'g', 'other-list', [sentRecord('x', { retry: 'failed' })]);
+        const waiting = async () => {
+          const batches: SentRecord[][] = [];
+          for await (const batch of store.sentWaitingForRetry(connection, 'g', 'list', 3)) batches.push(batch);
+          return batches;
+        };
+        const batches = await waiting();
+        expect(batches.map((batch) => batch.length)).toEqual([3, 1]);
+        expect(batches.flat().sort((x, y) => x.memberId.localeCompare(y.memberId))).toEqual(records.slice(0, 4));
+
+        const { retry: _retry, ...cleared } = records[0];
+        await store.putSent(connection, 'g', 'list', [cleared]);
+        expect((await waiting()).flat().map((record) => record.memberId).sort()).toEqual(['m1', 'm2', 'm3']);
+      });
+    });
+
     describe('checkpoints', () => {
       it('are absent until put, replaced by a later put, and gone after clear', async () => {
         const connection = freshId('conn');

@@ -102,6 +102,8 @@ export class MongoStateStore implements StateStore {
   async init(): Promise<void> {
     await this.runs.createIndex({ connectionId: 1, startedAt: -1 }, { name: 'connection_newest' });
     await this.sent.createIndex({ connectionId: 1, goalId: 1, audienceId: 1, memberId: 1 }, { name: 'goal_audience_members' });
+    await this.sent.createIndex({ profileId: 1 }, { name: 'profile', sparse: true });
+    await this.sent.createIndex({ connectionId: 1, goalId: 1, audienceId: 1, retry: 1 }, { name: 'goal_audience_retries', partialFilterExpression: { retry: { $exists: true } } });
     await this.exchanged.createIndex({ connectionId: 1, direction: 1 }, { name: 'connection_direction' });
     await this.slots.createIndex({ claimedAt: 1 }, { name: 'claimed_expiry', expireAfterSeconds: SLOT_RETENTION_SECONDS });
   }
@@ -127,6 +129,16 @@ export class MongoStateStore implements StateStore {
 
   async *streamSent(connectionId: string, goalId: string, audienceId: string, batchSize: number): AsyncIterable<SentRecord[]> {
     const cursor = this.sent.find({ connectionId, goalId, audienceId }).sort({ memberId: 1 }).batchSize(batchSize);
+    yield* batchesOf(cursor, batchSize, sentRecordOf);
+  }
+
+  async sentForProfiles(connectionId: string, goalId: string, audienceId: string, profileIds: string[]): Promise<SentRecord[]> {
+    if (profileIds.length === 0) return [];
+    return (await this.sent.find({ profileId: { $in: profileIds }, connectionId, goalId, audienceId }).toArray()).map(sentRecordOf);
+  }
+
+  async *sentWaitingForRetry(connectionId: string, goalId: string, audienceId: string, batchSize: number): AsyncIterable<SentRecord[]> {
+    const cursor = this.sent.find({ connectionId, goalId, audienceId, retry: { $exists: true } }).sort({ memberId: 1 }).batchSize(batchSize);
     yield* batchesOf(cursor, batchSize, sentRecordOf);
   }
 

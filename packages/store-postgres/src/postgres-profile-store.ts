@@ -14,7 +14,7 @@ import {
 } from '@cdp/sdk';
 import type { Pool, PoolClient } from 'pg';
 import { PROFILE_COLUMNS, toProfile, toRow, type ProfileRow } from './profile-row.js';
-import { migrate, profileSchema } from './schema.js';
+import { deletionFeedSchema, migrate, profileSchema } from './schema.js';
 import { batchesOf, ident, inTransaction, isTransient, literal } from './sql.js';
 
 export interface PostgresProfileStoreOptions {
@@ -35,12 +35,20 @@ const MAX_PATCH_ATTEMPTS = 25;
 const COLUMN_LIST = PROFILE_COLUMNS.map(([name]) => name).join(', ');
 const RECORD_TYPE = PROFILE_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
 
+/**
+ * Deletions are stamped by the server's clock, `since` comes from the run's: a read reaches this far back before
+ * `since`, for clock skew between hosts and for deleting transactions that committed after they stamped.
+ */
+const DELETION_MARGIN_MS = 10 * 60_000;
+
 /** Thrown inside a patch transaction when a profile it planned to create was created by another writer first. */
 class CreatedMeanwhile extends Error {}
 
 /** Profiles in a PostgreSQL table, one row per profile keyed by its id. */
 export class PostgresProfileStore implements ProfileStore {
   private readonly table: string;
+  private readonly deletions: string;
+  private readonly deletionFeed: string;
   private readonly clock: Clock;
   private readonly writeBatchSize: number;
   /**
@@ -54,6 +62,8 @@ export class PostgresProfileStore implements ProfileStore {
     private readonly options: PostgresProfileStoreOptions,
   ) {
     this.table = ident(options.table ?? 'profiles');
+    this.deletions = ident(`${options.table ?? 'profiles'}_deletions`);
+    this.deletionFeed = ident(`${options.table ?? 'profiles'}_deletion_feed`);
     this.clock = options.clock ?? systemClock;
     this.writeBatchSize = options.writeBatchSize ?? DEFAULT_WRITE_BATCH;
     if (!Number.isInteger(this.writeBatchSize) || this.writeBatchSize < 1) {
@@ -67,9 +77,13 @@ export class PostgresProfileStore implements ProfileStore {
       `ON CONFLICT (id) DO UPDATE SET ${replaced.join(', ')} WHERE $2::text[] IS NULL OR p.id = ANY($2::text[]) RETURNING p.id`;
   }
 
-  /** Creates the table and its indexes when missing; safe on every start and from several processes at once. */
+  /**
+   * Creates the table, its indexes and its deletion feed when missing, and prunes old deletions; safe on every start
+   * and from several processes at once.
+   */
   async init(): Promise<void> {
-    await migrate(this.pool, profileSchema(this.options.table ?? 'profiles', this.options.uniqueIdentifiers));
+    const table = this.options.table ?? 'profiles';
+    await migrate(this.pool, [...profileSchema(table, this.options.uniqueIdentifiers), ...deletionFeedSchema(table, this.clock.now())]);
   }
 
   streamSegment(query: SegmentQuery): AsyncIterable<Profile[]> {
@@ -112,6 +126,19 @@ export class PostgresProfileStore implements ProfileStore {
       [ids, since],
     );
     return new Map(rows.map((row) => [row.id, row.changed]));
+  }
+
+  changedIdsSince(since: Date, batchSize: number): AsyncIterable<string[]> {
+    return batchesOf(this.pool, `SELECT id FROM ${this.table} WHERE updated_at > $1 ORDER BY updated_at, id`, [since], batchSize, (row: { id: string }) => row.id);
+  }
+
+  /** From the deletion feed the table's trigger writes, whoever deleted the rows. */
+  async deletedSince(since: Date): Promise<string[] | undefined> {
+    const from = new Date(since.getTime() - DELETION_MARGIN_MS);
+    const { rows: feed } = await this.pool.query<{ complete_since: Date }>(`SELECT complete_since FROM ${this.deletionFeed}`);
+    if (feed.length === 0 || feed[0].complete_since > from) return undefined;
+    const { rows } = await this.pool.query<{ id: string }>(`SELECT DISTINCT id FROM ${this.deletions} WHERE deleted_at > $1`, [from]);
+    return rows.map((row) => row.id);
   }
 
   /**

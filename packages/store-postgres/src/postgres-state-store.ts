@@ -91,6 +91,25 @@ export class PostgresStateStore implements StateStore {
     );
   }
 
+  async sentForProfiles(connectionId: string, goalId: string, audienceId: string, profileIds: string[]): Promise<SentRecord[]> {
+    if (profileIds.length === 0) return [];
+    const { rows } = await this.pool.query<SentRow>(
+      `SELECT ${SENT_COLUMNS} FROM ${T.sent} WHERE profile_id = ANY($4::text[]) AND connection_id = $1 AND goal_id = $2 AND audience_id = $3`,
+      [connectionId, goalId, audienceId, profileIds],
+    );
+    return rows.map(sentRecordOf);
+  }
+
+  sentWaitingForRetry(connectionId: string, goalId: string, audienceId: string, batchSize: number): AsyncIterable<SentRecord[]> {
+    return batchesOf(
+      this.pool,
+      `SELECT ${SENT_COLUMNS} FROM ${T.sent} WHERE connection_id = $1 AND goal_id = $2 AND audience_id = $3 AND retry IS NOT NULL ORDER BY member_id`,
+      [connectionId, goalId, audienceId],
+      batchSize,
+      sentRecordOf,
+    );
+  }
+
   async putSent(connectionId: string, goalId: string, audienceId: string, records: SentRecord[]): Promise<void> {
     // One row per member, the last record winning: one statement may not write a row twice.
     const rows = [...new Map(records.map((record) => [record.memberId, sentRowOf(record)])).values()];

@@ -66,6 +66,46 @@ function ginIndex(name: string, table: string, expression: string): string[] {
   return [`CREATE INDEX IF NOT EXISTS ${ident(name)} ON ${table} USING gin (${expression}) WITH (fastupdate = off)`, `ALTER INDEX ${ident(name)} SET (fastupdate = off)`];
 }
 
+/** Deletions are kept this long; the feed then answers only for spans after the newest one pruned. */
+const DELETION_RETENTION = '90 days';
+
+/**
+ * The deletion feed of a profile table, for hosts that delete rows themselves: a statement trigger writes every
+ * deleted id with the server's time into `<table>_deletions`, and `<table>_deletion_feed` holds since when that
+ * record is complete: `startedAt` (the store's clock) when the trigger is first created, moved on by pruning and by
+ * a TRUNCATE (which fires no delete trigger).
+ */
+export function deletionFeedSchema(table: string, startedAt: Date): string[] {
+  const t = ident(table);
+  const deletions = ident(`${table}_deletions`);
+  const feed = ident(`${table}_deletion_feed`);
+  const record = ident(`${table}_record_deletions`);
+  const restart = ident(`${table}_restart_deletion_feed`);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${deletions} (id text NOT NULL, deleted_at timestamptz NOT NULL)`,
+    `CREATE INDEX IF NOT EXISTS ${ident(`${table}_deletions_at`)} ON ${deletions} (deleted_at)`,
+    `CREATE TABLE IF NOT EXISTS ${feed} (one boolean PRIMARY KEY DEFAULT true CHECK (one), complete_since timestamptz NOT NULL)`,
+    `CREATE OR REPLACE FUNCTION ${record}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+      INSERT INTO ${deletions} (id, deleted_at) SELECT id, clock_timestamp() FROM deleted_rows; RETURN NULL; END $$`,
+    `CREATE OR REPLACE FUNCTION ${restart}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+      UPDATE ${feed} SET complete_since = clock_timestamp(); RETURN NULL; END $$`,
+    // A feed without its trigger (a first start, or one dropped meanwhile) starts afresh.
+    `DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = ${literal(t)}::regclass AND tgname = 'record_deletions') THEN
+        CREATE TRIGGER record_deletions AFTER DELETE ON ${t} REFERENCING OLD TABLE AS deleted_rows FOR EACH STATEMENT EXECUTE FUNCTION ${record}();
+        DELETE FROM ${feed};
+      END IF;
+      IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = ${literal(t)}::regclass AND tgname = 'restart_deletion_feed') THEN
+        CREATE TRIGGER restart_deletion_feed AFTER TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION ${restart}();
+        DELETE FROM ${feed};
+      END IF;
+    END $$`,
+    `INSERT INTO ${feed} (complete_since) VALUES (${literal(startedAt.toISOString())}::timestamptz) ON CONFLICT DO NOTHING`,
+    `WITH pruned AS (DELETE FROM ${deletions} WHERE deleted_at < clock_timestamp() - interval '${DELETION_RETENTION}' RETURNING deleted_at)
+      UPDATE ${feed} SET complete_since = GREATEST(complete_since, (SELECT max(deleted_at) FROM pruned))`,
+  ];
+}
+
 export const STATE_SCHEMA: string[] = [
   `CREATE TABLE IF NOT EXISTS ${STATE_TABLES.watermarks} (
     connection_id text NOT NULL, goal_id text NOT NULL, at timestamptz NOT NULL,
@@ -76,6 +116,9 @@ export const STATE_SCHEMA: string[] = [
     profile_id text, hash text NOT NULL, payload jsonb, sent_at timestamptz NOT NULL, last_error text,
     in_audience boolean, removed text, retry text, attempts integer,
     PRIMARY KEY (connection_id, goal_id, audience_id, member_id))`,
+  // A delta's sweep reads the records of the profiles that changed or were deleted, and those waiting for a retry.
+  `CREATE INDEX IF NOT EXISTS connection_sent_profiles ON ${STATE_TABLES.sent} (profile_id)`,
+  `CREATE INDEX IF NOT EXISTS connection_sent_retries ON ${STATE_TABLES.sent} (connection_id, goal_id, audience_id, member_id) WHERE retry IS NOT NULL`,
   `CREATE TABLE IF NOT EXISTS ${STATE_TABLES.checkpoints} (
     connection_id text NOT NULL, goal_id text NOT NULL, checkpoint jsonb NOT NULL,
     PRIMARY KEY (connection_id, goal_id))`,

@@ -6,9 +6,10 @@ import { startTestPostgres } from './support.js';
 describeProfileStoreContract('PostgreSQL', async () => {
   const postgres = await startTestPostgres('profile_contract');
   const clock = new TestClock();
-  const store = new PostgresProfileStore(postgres.connect(), { uniqueIdentifiers: ['email'], clock });
+  const pool = postgres.connect();
+  const store = new PostgresProfileStore(pool, { uniqueIdentifiers: ['email'], clock });
   await store.init();
-  return { store, clock, close: () => postgres.stop() };
+  return { store, clock, deleteProfiles: async (ids) => void (await pool.query('DELETE FROM profiles WHERE id = ANY($1)', [ids])), close: () => postgres.stop() };
 });
 
 describeStateStoreContract('PostgreSQL', async () => {

@@ -72,60 +72,9 @@ export interface Stores {
   close(): Promise<void>;
 }
 
-/**
- * The in-memory reference store with deletion: it rebuilds itself without the profile, from copies that keep
- * every field, import bookkeeping included.
- */
-class DeletableMemoryProfileStore implements ProfileStore {
-  private store: InMemoryProfileStore;
-  private readonly ids = new Set<string>();
-
-  constructor(private readonly clock: Clock) {
-    this.store = new InMemoryProfileStore(clock);
-  }
-
-  streamSegment(query: SegmentQuery): AsyncIterable<Profile[]> {
-    return this.store.streamSegment(query);
-  }
-
-  findByIdentifier(property: string, values: string[]): Promise<Profile[]> {
-    return this.store.findByIdentifier(property, values);
-  }
-
-  findById(ids: string[]): Promise<Profile[]> {
-    return this.store.findById(ids);
-  }
-
-  changedSince(ids: string[], since: Date): Promise<Map<string, boolean>> {
-    return this.store.changedSince(ids, since);
-  }
-
-  async applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {
-    const results = await this.store.applyPatches(patches);
-    for (const result of results) if (result.outcome === 'created') this.ids.add(result.profileId);
-    return results;
-  }
-
-  upsertProfiles(profiles: Profile[]): Promise<void> {
-    for (const profile of profiles) this.ids.add(profile.id);
-    return this.store.upsertProfiles(profiles);
-  }
-
-  count(query?: { segment?: string }): Promise<number> {
-    return this.store.count(query);
-  }
-
-  async delete(id: string): Promise<void> {
-    this.ids.delete(id);
-    const kept = await this.store.findById([...this.ids]);
-    this.store = new InMemoryProfileStore(this.clock);
-    await this.store.upsertProfiles(kept);
-  }
-}
-
 export function memoryStores(clock: Clock): Stores {
-  const profiles = new DeletableMemoryProfileStore(clock);
-  return { profiles, state: new InMemoryStateStore(clock), deleteProfile: (id) => profiles.delete(id), close: async () => {} };
+  const profiles = new InMemoryProfileStore(clock);
+  return { profiles, state: new InMemoryStateStore(clock), deleteProfile: (id) => profiles.delete([id]), close: async () => {} };
 }
 
 /** Stores over the wire, in a database of their own. */
@@ -197,6 +146,25 @@ export class KillableProfileStore implements ProfileStore {
 
   changedSince(ids: string[], since: Date): Promise<Map<string, boolean>> {
     return this.guarded(() => this.store.changedSince(ids, since));
+  }
+
+  /** The store's change feed, when it keeps one (a batch counts as one call, as for the segment stream). */
+  get changedIdsSince(): ProfileStore['changedIdsSince'] {
+    const { store } = this;
+    if (!store.changedIdsSince) return undefined;
+    const call = () => this.call();
+    return async function* (since, batchSize) {
+      for await (const ids of store.changedIdsSince!(since, batchSize)) {
+        call();
+        yield ids;
+      }
+    };
+  }
+
+  get deletedSince(): ProfileStore['deletedSince'] {
+    const { store } = this;
+    if (!store.deletedSince) return undefined;
+    return (since) => this.guarded(() => store.deletedSince!(since));
   }
 
   applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {

@@ -103,11 +103,11 @@ export class World<S extends WorldStores = MongoStores> {
     return new World(sandbox, stores, options);
   }
 
-  /** A run service of this world whose profile store is `profiles` (e.g. one that fails on purpose). */
-  serviceOver(profiles: ProfileStore): RunService {
+  /** A run service of this world whose profile store is `profiles` (e.g. one that fails on purpose), and state store `state`. */
+  serviceOver(profiles: ProfileStore, state: StateStore = this.stores.state): RunService {
     return createRunService({
       profiles,
-      state: this.stores.state,
+      state,
       catalog: new StaticCatalog(CATALOG),
       connections: this.connections,
       connectors: [this.options.connector ?? createMailchimpConnector({ allowedBaseUrls: [this.sandbox.baseUrl] })],

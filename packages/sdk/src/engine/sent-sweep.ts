@@ -1,8 +1,9 @@
 import type { MemberResult, TagRemoval } from '../connector.js';
 import { CdpError } from '../errors.js';
 import { hasConsent } from '../consent.js';
-import { normalizeEmail } from '../identifiers.js';
+import { identifierKeysOf, normalizeEmail, subscriberHash } from '../identifiers.js';
 import { buildMemberPayload } from '../mapping/export-mapping.js';
+import type { ProfileStore } from '../ports/profile-store.js';
 import type { SentRecord } from '../ports/state-store.js';
 import type { Profile } from '../profile.js';
 import type { AudienceTally } from './audience-tally.js';
@@ -23,27 +24,37 @@ export interface SweepResult {
 }
 
 /**
- * Walks the goal's sent records, the members this goal wrote, with their profiles as they are now:
+ * Looks at the goal's sent records, the members this goal wrote, with their profiles as they are now:
  * - a profile that lost consent to every objective, or was deleted, gets `onConsentWithdrawn` (unsubscribe by
  *   default) for the member this goal wrote; nobody is ever re-subscribed by it; a deleted one whose email no
  *   other profile holds is erased instead when the goal's `onProfileDeleted` says `deletePermanently`;
  * - a profile that no longer gives a segment tag this goal wrote (it left that segment or the goal's, or no longer
  *   qualifies) loses it, on any member the goal has not taken out, unsubscribed and cleaned ones included;
- * - a record waiting for a retry brings its unchanged profile back into the run (`revisit`).
+ * - a record waiting for a retry brings its unchanged profile back into the run (`revisit`);
+ * - a record whose profile was deleted belongs to the profile now holding its email, if any: the record is
+ *   adopted by it (its `profileId`), so that profile's changes and deletion find the record.
  * Profiles the segment stream already brought into this run (changed since `since`) are not revisited, and
- * records of profiles unchanged since `since` are left alone (see `recordsToLookAt`).
+ * records of profiles unchanged since `since` are left alone (see `recordsToLookAt`). A first or full run walks
+ * every record; a delta on a store with a change feed reads only the records that can need anything (see
+ * `recordsOfChanges`), otherwise it walks them too.
  */
 export async function sweepSent(run: ExportRun, since: Date | undefined): Promise<SweepResult> {
   const { ctx, goal } = run;
   const revisit = new Set<string>();
   const withdrawn = new Set<string>();
+  const deleted = since === undefined ? undefined : await deletedSince(ctx.profiles, since);
   for (const [index, audienceId] of goal.audiences.entries()) {
-    for await (const records of ctx.state.streamSent(ctx.connection.id, goal.id, audienceId, SWEEP_BATCH)) {
+    const batches =
+      since === undefined || deleted === undefined
+        ? ctx.state.streamSent(ctx.connection.id, goal.id, audienceId, SWEEP_BATCH)
+        : recordsOfChanges(run, audienceId, since, deleted);
+    for await (const records of batches) {
       throwIfLockLost(ctx);
       const withdrawals: SentRecord[] = [];
       const erasures: SentRecord[] = [];
       const untag: { record: SentRecord; tags: string[] }[] = [];
-      for (const { record, profile, changed } of await recordsToLookAt(run, records, since)) {
+      const adopted: SentRecord[] = [];
+      for (const { record, profile, changed, adoptedBy } of await recordsToLookAt(run, records, since)) {
         const written = record.inAudience === true && record.removed === undefined;
         // Deleted, and no other profile holds the email: an erasure when the goal says so.
         if (written && !profile && goal.onProfileDeleted === 'deletePermanently' && record.payload) erasures.push(record);
@@ -51,16 +62,53 @@ export async function sweepSent(run: ExportRun, since: Date | undefined): Promis
         else if (profile && record.retry && profile.segments.includes(goal.segment) && !changed) revisit.add(profile.id);
         else if (profile && record.removed === undefined) {
           const stale = staleTags(run, record, profile);
-          if (stale.length > 0) untag.push({ record, tags: stale });
-        }
+          if (stale.length > 0) untag.push({ record: { ...record, profileId: profile.id }, tags: stale });
+          else if (adoptedBy) adopted.push({ ...record, profileId: adoptedBy });
+        } else if (adoptedBy) adopted.push({ ...record, profileId: adoptedBy });
       }
       await erase(run, audienceId, erasures, run.tallies[index]);
       await withdraw(run, audienceId, withdrawals, run.tallies[index]);
       for (const record of [...erasures, ...withdrawals]) withdrawn.add(record.memberId);
       await removeStaleTags(run, audienceId, untag, run.tallies[index]);
+      if (adopted.length > 0 && !ctx.options.dryRun) await ctx.state.putSent(ctx.connection.id, goal.id, audienceId, adopted);
     }
   }
   return { revisit: [...revisit], withdrawn };
+}
+
+/**
+ * The profiles deleted since `since`, when the store keeps a change feed (both `deletedSince` and
+ * `changedIdsSince`) that covers `since`; otherwise undefined, and the sweep walks every record.
+ */
+async function deletedSince(profiles: ProfileStore, since: Date): Promise<string[] | undefined> {
+  if (!profiles.changedIdsSince || !profiles.deletedSince) return undefined;
+  return profiles.deletedSince(since);
+}
+
+/**
+ * The records a delta's sweep reads instead of walking every record, each once: those waiting for a retry, those
+ * of profiles deleted since `since`, and those of profiles changed since: by profile id, and by member id for
+ * each identifier value the profile holds, which finds a record whose own profile was deleted earlier, left
+ * without another profile holding its email, when such a profile appears. Every other record belongs to a
+ * profile unchanged since `since` that exists, or to a deleted one with no other profile holding its email:
+ * the walk would leave both alone. Records without a profile id are only ever written removed (erased, or
+ * removed by membership sync without a write), so they matter only while waiting for a retry.
+ */
+async function* recordsOfChanges(run: ExportRun, audienceId: string, since: Date, deleted: string[]): AsyncIterable<SentRecord[]> {
+  const { ctx, goal } = run;
+  const { state, connection, profiles } = ctx;
+  const seen = new Set<string>();
+  const unseen = (records: Iterable<SentRecord>): SentRecord[] => [...records].filter((record) => !seen.has(record.memberId) && seen.add(record.memberId));
+  for await (const records of state.sentWaitingForRetry(connection.id, goal.id, audienceId, SWEEP_BATCH)) yield unseen(records);
+  for (let start = 0; start < deleted.length; start += SWEEP_BATCH) {
+    yield unseen(await state.sentForProfiles(connection.id, goal.id, audienceId, deleted.slice(start, start + SWEEP_BATCH)));
+  }
+  for await (const ids of profiles.changedIdsSince!(since, SWEEP_BATCH)) {
+    const members = (await profiles.findById(ids)).flatMap((profile) => identifierKeysOf(profile.properties[goal.identifier]).map(subscriberHash));
+    const byProfile = await state.sentForProfiles(connection.id, goal.id, audienceId, ids);
+    const byMember = await state.getSent(connection.id, goal.id, audienceId, [...new Set(members)]);
+    yield unseen([...byProfile, ...byMember.values()]);
+  }
 }
 
 /** A record the sweep must look at, with its profile as it is now (absent: deleted) and whether it changed. */
@@ -68,6 +116,8 @@ interface LookedAt {
   record: SentRecord;
   profile?: Profile;
   changed: boolean;
+  /** The profile now holding the email of a record whose own profile is gone, which takes the record over. */
+  adoptedBy?: string;
 }
 
 /**
@@ -85,7 +135,11 @@ async function recordsToLookAt(run: ExportRun, records: SentRecord[], since: Dat
   const changed = (record: SentRecord): boolean => changes === undefined || record.profileId === undefined || changes.get(record.profileId) !== false;
   const looked = candidates.filter((record) => changed(record) || record.retry !== undefined);
   const profileOf = await currentProfiles(run, looked);
-  return looked.map((record) => ({ record, profile: profileOf(record), changed: changed(record) }));
+  return looked.map((record) => {
+    const profile = profileOf(record);
+    const adoptedBy = profile && profile.id !== record.profileId ? profile.id : undefined;
+    return { record, profile, changed: changed(record), adoptedBy };
+  });
 }
 
 /**

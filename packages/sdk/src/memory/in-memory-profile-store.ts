@@ -17,6 +17,8 @@ export class InMemoryProfileStore implements ProfileStore {
   private readonly segmentMembers = new Map<string, Set<string>>();
   /** Property → string value → ids of profiles holding it. */
   private readonly identifierIndexes = new Map<string, Map<string, Set<string>>>();
+  /** Every profile `delete` took out, with when: the store holds them from its start, so `deletedSince` always knows. */
+  private readonly deletions = new Map<string, Date>();
 
   constructor(private readonly clock: Clock = systemClock) {}
 
@@ -50,6 +52,40 @@ export class InMemoryProfileStore implements ProfileStore {
 
   async changedSince(ids: string[], since: Date): Promise<Map<string, boolean>> {
     return new Map((await this.findById(ids)).map((profile) => [profile.id, profile.updatedAt > since]));
+  }
+
+  async *changedIdsSince(since: Date, batchSize: number): AsyncIterable<string[]> {
+    let batch: string[] = [];
+    for (const profile of this.profiles.values()) {
+      if (profile.updatedAt <= since) continue;
+      batch.push(profile.id);
+      if (batch.length === batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  /** A deletion at the very instant `since` counts: the port may name more profiles, never fewer. */
+  async deletedSince(since: Date): Promise<string[]> {
+    return [...this.deletions].filter(([, at]) => at >= since).map(([id]) => id);
+  }
+
+  /**
+   * Deletes profiles as a CDP deletes its own (the port has no such call: hosts delete behind it), remembering
+   * when for `deletedSince`.
+   */
+  async delete(ids: string[]): Promise<void> {
+    const now = this.clock.now();
+    for (const id of ids) {
+      const profile = this.profiles.get(id);
+      if (!profile) continue;
+      this.profiles.delete(id);
+      updateIndex(this.segmentMembers, id, profile.segments, []);
+      for (const [property, index] of this.identifierIndexes) updateIndex(index, id, stringValues(profile, property), []);
+      this.deletions.set(id, now);
+    }
   }
 
   /** Stages every patch first and stores the results together, so a patch that throws changes nothing. */

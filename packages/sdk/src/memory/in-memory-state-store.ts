@@ -23,8 +23,8 @@ const keyOf = (...parts: string[]): string => JSON.stringify(parts);
 /** The reference StateStore, held in process memory; values are copied in and out. */
 export class InMemoryStateStore implements StateStore {
   private readonly watermarks = new Map<string, Date>();
-  /** Per connection × goal: audience → member → record, so a goal's records go in one delete. */
-  private readonly sent = new Map<string, Map<string, Map<string, SentRecord>>>();
+  /** Per connection × goal: audience → its records, so a goal's records go in one delete. */
+  private readonly sent = new Map<string, Map<string, AudienceRecords>>();
   private readonly checkpoints = new Map<string, unknown>();
   private readonly runs = new Map<string, RunReport>();
   private readonly exchanged = new Map<string, Set<string>>();
@@ -47,7 +47,7 @@ export class InMemoryStateStore implements StateStore {
     const records = this.sent.get(keyOf(connectionId, goalId))?.get(audienceId);
     const found = new Map<string, SentRecord>();
     for (const memberId of memberIds) {
-      const record = records?.get(memberId);
+      const record = records?.byMember.get(memberId);
       if (record) found.set(memberId, copyData(record));
     }
     return found;
@@ -58,13 +58,20 @@ export class InMemoryStateStore implements StateStore {
     let audiences = this.sent.get(goalKey);
     if (!audiences) this.sent.set(goalKey, (audiences = new Map()));
     let members = audiences.get(audienceId);
-    if (!members) audiences.set(audienceId, (members = new Map()));
-    for (const record of records) members.set(record.memberId, copyData(record));
+    if (!members) audiences.set(audienceId, (members = new AudienceRecords()));
+    for (const record of records) members.put(copyData(record));
   }
 
-  async *streamSent(connectionId: string, goalId: string, audienceId: string, batchSize: number): AsyncIterable<SentRecord[]> {
-    const records = [...(this.sent.get(keyOf(connectionId, goalId))?.get(audienceId)?.values() ?? [])];
-    for (let start = 0; start < records.length; start += batchSize) yield records.slice(start, start + batchSize).map((r) => copyData(r));
+  streamSent(connectionId: string, goalId: string, audienceId: string, batchSize: number): AsyncIterable<SentRecord[]> {
+    return inBatches([...(this.sent.get(keyOf(connectionId, goalId))?.get(audienceId)?.byMember.values() ?? [])], batchSize);
+  }
+
+  async sentForProfiles(connectionId: string, goalId: string, audienceId: string, profileIds: string[]): Promise<SentRecord[]> {
+    return (this.sent.get(keyOf(connectionId, goalId))?.get(audienceId)?.forProfiles(profileIds) ?? []).map((record) => copyData(record));
+  }
+
+  sentWaitingForRetry(connectionId: string, goalId: string, audienceId: string, batchSize: number): AsyncIterable<SentRecord[]> {
+    return inBatches(this.sent.get(keyOf(connectionId, goalId))?.get(audienceId)?.waitingForRetry() ?? [], batchSize);
   }
 
   async getCheckpoint<T = unknown>(connectionId: string, goalId: string): Promise<T | undefined> {
@@ -153,6 +160,44 @@ export class InMemoryStateStore implements StateStore {
   async releaseLock(connectionId: string, owner: string): Promise<void> {
     if (this.locks.get(connectionId)?.owner === owner) this.locks.delete(connectionId);
   }
+}
+
+/** One goal's records in one audience, found by member, by profile, and by waiting for a retry. */
+class AudienceRecords {
+  readonly byMember = new Map<string, SentRecord>();
+  private readonly byProfile = new Map<string, Set<string>>();
+  private readonly retrying = new Set<string>();
+
+  put(record: SentRecord): void {
+    const previous = this.byMember.get(record.memberId)?.profileId;
+    if (previous !== undefined && previous !== record.profileId) {
+      const members = this.byProfile.get(previous);
+      members?.delete(record.memberId);
+      if (members?.size === 0) this.byProfile.delete(previous);
+    }
+    this.byMember.set(record.memberId, record);
+    if (record.profileId !== undefined) {
+      let members = this.byProfile.get(record.profileId);
+      if (!members) this.byProfile.set(record.profileId, (members = new Set()));
+      members.add(record.memberId);
+    }
+    if (record.retry === undefined) this.retrying.delete(record.memberId);
+    else this.retrying.add(record.memberId);
+  }
+
+  forProfiles(profileIds: string[]): SentRecord[] {
+    const members = new Set(profileIds.flatMap((id) => [...(this.byProfile.get(id) ?? [])]));
+    return [...members].map((memberId) => this.byMember.get(memberId)!);
+  }
+
+  waitingForRetry(): SentRecord[] {
+    return [...this.retrying].map((memberId) => this.byMember.get(memberId)!);
+  }
+}
+
+/** Copies of the records, `batchSize` at a time, copied as each batch is taken. */
+async function* inBatches(records: SentRecord[], batchSize: number): AsyncIterable<SentRecord[]> {
+  for (let start = 0; start < records.length; start += batchSize) yield records.slice(start, start + batchSize).map((record) => copyData(record));
 }
 
 function leaseEnd(now: Date, leaseMs: number): Date {

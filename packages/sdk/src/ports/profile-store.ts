@@ -60,6 +60,19 @@ export interface ProfileStore {
    * them); profiles it does not hold are absent. Reads no more than ids and change times.
    */
   changedSince(ids: string[], since: Date): Promise<Map<string, boolean>>;
+  /**
+   * Optional, with `deletedSince`: the ids of every profile changed after `since`, as `changedSince` counts changes,
+   * in batches of at most `batchSize`. Reads ids only (an index on the change time serves it).
+   */
+  changedIdsSince?(since: Date, batchSize: number): AsyncIterable<string[]>;
+  /**
+   * Optional: the ids of the profiles deleted after `since`, however they were deleted (a host deletes profiles
+   * itself, behind the port), or `undefined` when the store cannot tell for all of that span (it started keeping
+   * deletions later, or has pruned them since). It may name more profiles than that (deleted a little earlier, or
+   * created again since), never fewer. With it and `changedIdsSince`, an export's sweep looks only at the records
+   * of changed and deleted profiles instead of walking every record the goal wrote.
+   */
+  deletedSince?(since: Date): Promise<string[] | undefined>;
   /** Applies patches in bulk; every result is in the order of the input. */
   applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]>;
   /**

@@ -61,6 +61,10 @@ export interface StateStore {
   putSent(connectionId: string, goalId: string, audienceId: string, records: SentRecord[]): Promise<void>;
   /** Every record of one goal and audience, in batches, in a stable order; memory stays flat. */
   streamSent(connectionId: string, goalId: string, audienceId: string, batchSize: number): AsyncIterable<SentRecord[]>;
+  /** The records of one goal and audience written for these profiles (by `profileId`; an index serves it). */
+  sentForProfiles(connectionId: string, goalId: string, audienceId: string, profileIds: string[]): Promise<SentRecord[]>;
+  /** The records of one goal and audience waiting for a retry (`retry` set), in batches; an index serves it. */
+  sentWaitingForRetry(connectionId: string, goalId: string, audienceId: string, batchSize: number): AsyncIterable<SentRecord[]>;
 
   /** Opaque resume point of a goal; cleared when the goal completes. */
   getCheckpoint<T = unknown>(connectionId: string, goalId: string): Promise<T | undefined>;
