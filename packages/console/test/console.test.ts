@@ -1,12 +1,17 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { OAUTH_APP, PASSWORD, PROFILES, REFUSED, TOKEN_VARIABLE, profile, startWorld, type World } from './support/world.js';
 
 // The console in a real browser (Debian's Chromium, headless) over real runs: the run service against the Mailchimp
-// sandbox and the MongoDB-compatible store. The main pages are captured into docs/console/ for docs/console.md.
+// sandbox and the MongoDB-compatible store. The main pages are captured on every run; with UPDATE_DOCS=1 into
+// docs/console/ for docs/console.md, otherwise into a temporary folder, so a test run leaves the docs as they are.
 
-const SCREENSHOTS = new URL('../../../docs/console/', import.meta.url);
+const SCREENSHOTS =
+  process.env.UPDATE_DOCS === '1' ? new URL('../../../docs/console/', import.meta.url) : pathToFileURL(`${join(tmpdir(), `cdp-console-screenshots-${process.pid}`)}/`);
 
 let world: World;
 let page: Page;
