@@ -227,7 +227,8 @@ async function exportWaitingForItsBatch(args: string[]): Promise<RunningCdp> {
   const batchesBefore = sandbox.admin.counters().byRoute[BATCH_SUBSCRIBE] ?? 0;
   sandbox.admin.setFaults({ latencyMs: 1_500 });
   const running = spawnCdp(args, env);
-  await waitFor(() => (sandbox.admin.counters().byRoute[BATCH_SUBSCRIBE] ?? 0) > batchesBefore);
+  // Every call before the batch is slowed down too: on a loaded machine the batch may take a while to come.
+  await waitFor(() => (sandbox.admin.counters().byRoute[BATCH_SUBSCRIBE] ?? 0) > batchesBefore, 45_000);
   return running;
 }
 
@@ -325,7 +326,7 @@ describe('refused and interrupted runs', () => {
       sandbox.admin.setFaults({});
       await hook.close();
     }
-  }, 60_000);
+  }, 90_000);
 
   it('a second Ctrl-C quits at once, leaving the lock to its lease', async () => {
     const path = await exampleVariant('newsletter-quit', (config) => delete config.notify);
@@ -343,7 +344,7 @@ describe('refused and interrupted runs', () => {
     } finally {
       sandbox.admin.setFaults({});
     }
-  }, 60_000);
+  }, 90_000);
 });
 
 describe('long-running commands', () => {
