@@ -46,6 +46,8 @@ export interface StoreBackend<S extends TestStores = TestStores> {
   database(name: string): Promise<TestDatabase<S>>;
   /** What a server restart or an administrator does to clients: every session on the database ends (where the backend can). */
   endSessions?(database: { name: string }): Promise<void>;
+  /** An unreachable database, where the backend can make one: new sessions are refused and open ones end; or accepted again. */
+  refuseConnections?(database: { name: string }, refuse: boolean): Promise<void>;
   /** Stops the server once every database is closed. */
   stop(): Promise<void>;
 }
@@ -164,6 +166,10 @@ export function postgresBackend(): StoreBackend<PostgresTestStores> {
     },
     async endSessions(database) {
       await running().admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database.name]);
+    },
+    async refuseConnections(database, refuse) {
+      await running().admin.query(`ALTER DATABASE "${database.name}" ALLOW_CONNECTIONS ${!refuse}`);
+      if (refuse) await this.endSessions!(database);
     },
     async stop() {
       // Connections first, then the server: a server stopping under open connections ends them with an error.

@@ -183,6 +183,22 @@ describe.each(storeBackends('health'))('worker health and metrics endpoints: $na
     await waitFor(async () => (await get(`${url}/readyz`)).status === 200);
   }, 60_000);
 
+  // Only where the test can make the database unreachable without stopping its server (PostgreSQL).
+  (backend.refuseConnections ? it : it.skip)('/readyz is 503 while the database refuses connections, and 200 again once it accepts them', async () => {
+    sandbox = await startSandbox({ seed });
+    const url = await startWorker(scheduledConnection(secondsAhead(6 * 3_600_000), sandbox.baseUrl), { cacheMs: 100, timeoutMs: 1_000 });
+    expect((await get(`${url}/readyz`)).status).toBe(200);
+
+    await backend.refuseConnections!(db, true);
+    await waitFor(async () => (await get(`${url}/readyz`)).status === 503);
+    const down = JSON.parse((await get(`${url}/readyz`)).text);
+    expect(down).toMatchObject({ status: 'not ready', checks: { store: { ok: false, error: expect.any(String) }, mailchimp: { ok: true } } });
+    expect((await get(`${url}/healthz`)).status).toBe(200);
+
+    await backend.refuseConnections!(db, false);
+    await waitFor(async () => (await get(`${url}/readyz`)).status === 200);
+  }, 60_000);
+
   it('/readyz names a refused key without showing it, even when Mailchimp echoes it back', async () => {
     sandbox = await startSandbox({ seed: { ...seed, apiKeys: ['ffffffffffffffffffffffffffffffff-us3'] }, faults: { echoCredentials: true } });
     const url = await startWorker(scheduledConnection(secondsAhead(6 * 3_600_000), sandbox.baseUrl));
