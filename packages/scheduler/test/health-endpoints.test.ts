@@ -5,7 +5,7 @@ import { createRunService, environmentSecrets, StaticConnectionSource, type RunS
 import { StaticCatalog, type Connection, type Logger, type Profile, type RunReport } from '@cdp/sdk';
 import { SchedulerWorker, startHealthServer, type HealthServer } from '@cdp/scheduler';
 import { storeBackends, type TestDatabase, type TestStores } from '../../../test/support/store-backends.js';
-import { scheduleWithSlotAt, secondsAhead, waitFor } from './support/slots.js';
+import { scheduledConnection, secondsAhead, waitFor } from './support/slots.js';
 
 // The worker's health and metrics endpoints for real: a worker on MongoDB or PostgreSQL runs a connection through the
 // run service and the Mailchimp connector against the sandbox, and the endpoints are read over HTTP.
@@ -24,19 +24,6 @@ const profiles: Profile[] = Array.from({ length: 12 }, (_, i) => ({
   consent: { objectives: ['newsletter'] },
   updatedAt: new Date('2026-01-01T00:00:00Z'),
 }));
-
-function scheduledConnection(slot: Date, baseUrl: string): Connection {
-  return {
-    id: 'readers',
-    name: 'Readers',
-    connector: 'mailchimp',
-    enabled: true,
-    objectives: ['newsletter'],
-    auth: { apiKey: { env: 'MAILCHIMP_API_KEY' }, baseUrl },
-    schedule: scheduleWithSlotAt(slot),
-    goals: [{ id: 'to-list', kind: 'export', segment: 'readers', audiences: ['L1'], identifier: 'email', mappings: [] }],
-  };
-}
 
 const seed = { apiKeys: [API_KEY], lists: [{ id: 'L1', name: 'Readers' }] };
 

@@ -5,7 +5,7 @@ import { createRunService, environmentSecrets, StaticConnectionSource, type RunS
 import { AlreadyRunningError, StaticCatalog, type Connection, type Logger, type LogLevel, type Profile } from '@cdp/sdk';
 import { SchedulerWorker } from '@cdp/scheduler';
 import { storeBackends, type TestDatabase, type TestStores } from '../../../test/support/store-backends.js';
-import { scheduleWithSlotAt, secondsAhead, sleep, waitFor } from './support/slots.js';
+import { scheduledConnection, secondsAhead, sleep, waitFor } from './support/slots.js';
 
 // Scheduled runs for real: Agenda on MongoDB or PostgreSQL triggers the run service, which exports profiles from the
 // stores on the same database through the Mailchimp connector to the sandbox. Two workers share one database, as
@@ -30,19 +30,6 @@ interface Worker {
   service: RunService;
   scheduler: SchedulerWorker;
   logs: { level: LogLevel; message: string; fields?: Record<string, unknown> }[];
-}
-
-function scheduledConnection(slot: Date, sandbox: Sandbox): Connection {
-  return {
-    id: 'readers',
-    name: 'Readers',
-    connector: 'mailchimp',
-    enabled: true,
-    objectives: ['newsletter'],
-    auth: { apiKey: { env: 'MAILCHIMP_API_KEY' }, baseUrl: sandbox.baseUrl },
-    schedule: scheduleWithSlotAt(slot),
-    goals: [{ id: 'to-list', kind: 'export', segment: 'readers', audiences: ['L1'], identifier: 'email', mappings: [] }],
-  };
 }
 
 describe.each(storeBackends('scheduled-runs'))('scheduled runs end to end: $name', (backend) => {
@@ -97,7 +84,7 @@ describe.each(storeBackends('scheduled-runs'))('scheduled runs end to end: $name
   it('two workers run a scheduled connection once, at its time, through the real run service', async () => {
     sandbox = await startSandbox({ seed: { apiKeys: [API_KEY], lists: [{ id: 'L1', name: 'Readers' }] } });
     const slot = secondsAhead(3_000);
-    const connection = scheduledConnection(slot, sandbox);
+    const connection = scheduledConnection(slot, sandbox.baseUrl);
     const [a, b] = [await startWorker(connection), await startWorker(connection)];
     await a.stores.profiles.upsertProfiles(profiles);
     await Promise.all([a.scheduler.start(), b.scheduler.start()]);
@@ -115,7 +102,7 @@ describe.each(storeBackends('scheduled-runs'))('scheduled runs end to end: $name
   it('refuses Run now while a scheduled run is in progress', async () => {
     // Every API answer takes 400 ms, so the scheduled run lasts long enough to be caught.
     sandbox = await startSandbox({ seed: { apiKeys: [API_KEY], lists: [{ id: 'L1', name: 'Readers' }] }, faults: { latencyMs: 400 } });
-    const connection = scheduledConnection(secondsAhead(3_000), sandbox);
+    const connection = scheduledConnection(secondsAhead(3_000), sandbox.baseUrl);
     const worker = await startWorker(connection);
     const manual = await startWorker(connection);
     await worker.stores.profiles.upsertProfiles(profiles);
@@ -129,7 +116,7 @@ describe.each(storeBackends('scheduled-runs'))('scheduled runs end to end: $name
 
   it('stops scheduling a connection whose config no longer validates, says why once per change, and records it in the history', async () => {
     sandbox = await startSandbox({ seed: { apiKeys: [API_KEY], lists: [{ id: 'L1', name: 'Readers' }] } });
-    const connection = scheduledConnection(secondsAhead(20 * 60_000), sandbox);
+    const connection = scheduledConnection(secondsAhead(20 * 60_000), sandbox.baseUrl);
     const worker = await startWorker(connection);
     const scheduledIds = async () => (await db.storedJobs()).map((job) => job.connectionId);
     const refusalsLogged = () => worker.logs.filter((entry) => entry.message.startsWith('connection refused'));

@@ -1,4 +1,4 @@
-import type { TimesPerDaySchedule } from '@cdp/sdk';
+import type { Connection, TimesPerDaySchedule } from '@cdp/sdk';
 
 const DAY_SECONDS = 86_400;
 
@@ -34,3 +34,17 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The scheduler tests' connection: one export goal of the `readers` segment to audience L1, with a slot at `slot`. */
+export function scheduledConnection(slot: Date, baseUrl: string): Connection {
+  return {
+    id: 'readers',
+    name: 'Readers',
+    connector: 'mailchimp',
+    enabled: true,
+    objectives: ['newsletter'],
+    auth: { apiKey: { env: 'MAILCHIMP_API_KEY' }, baseUrl },
+    schedule: scheduleWithSlotAt(slot),
+    goals: [{ id: 'to-list', kind: 'export', segment: 'readers', audiences: ['L1'], identifier: 'email', mappings: [] }],
+  };
+}
