@@ -14,7 +14,7 @@ import {
 } from '@cdp/sdk';
 import type { Pool, PoolClient } from 'pg';
 import { PROFILE_COLUMNS, toProfile, toRow, type ProfileRow } from './profile-row.js';
-import { deletionFeedSchema, migrate, profileSchema } from './schema.js';
+import { DELETION_CLOCK_MARGIN_MS, deletionFeedSchema, migrate, profileSchema } from './schema.js';
 import { batchesOf, ident, inTransaction, isTransient, literal } from './sql.js';
 
 export interface PostgresProfileStoreOptions {
@@ -34,12 +34,6 @@ const MAX_PATCH_ATTEMPTS = 25;
 
 const COLUMN_LIST = PROFILE_COLUMNS.map(([name]) => name).join(', ');
 const RECORD_TYPE = PROFILE_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
-
-/**
- * Deletions are stamped by the server's clock, `since` comes from the run's: a read reaches this far back before
- * `since`, for clock skew between hosts and for deleting transactions that committed after they stamped.
- */
-const DELETION_MARGIN_MS = 10 * 60_000;
 
 /** Thrown inside a patch transaction when a profile it planned to create was created by another writer first. */
 class CreatedMeanwhile extends Error {}
@@ -132,11 +126,14 @@ export class PostgresProfileStore implements ProfileStore {
     return batchesOf(this.pool, `SELECT id FROM ${this.table} WHERE updated_at > $1 ORDER BY updated_at, id`, [since], batchSize, (row: { id: string }) => row.id);
   }
 
-  /** From the deletion feed the table's trigger writes, whoever deleted the rows. */
+  /**
+   * From the deletion feed the table's trigger writes, whoever deleted the rows: undefined when `since` is before the
+   * feed's start, otherwise every id stamped after `since` less the clock margin.
+   */
   async deletedSince(since: Date): Promise<string[] | undefined> {
-    const from = new Date(since.getTime() - DELETION_MARGIN_MS);
     const { rows: feed } = await this.pool.query<{ complete_since: Date }>(`SELECT complete_since FROM ${this.deletionFeed}`);
-    if (feed.length === 0 || feed[0].complete_since > from) return undefined;
+    if (feed.length === 0 || feed[0].complete_since > since) return undefined;
+    const from = new Date(since.getTime() - DELETION_CLOCK_MARGIN_MS);
     const { rows } = await this.pool.query<{ id: string }>(`SELECT DISTINCT id FROM ${this.deletions} WHERE deleted_at > $1`, [from]);
     return rows.map((row) => row.id);
   }

@@ -93,8 +93,11 @@ export class PostgresStateStore implements StateStore {
 
   async sentForProfiles(connectionId: string, goalId: string, audienceId: string, profileIds: string[]): Promise<SentRecord[]> {
     if (profileIds.length === 0) return [];
+    // The profiles' records first, by their index, then those of this goal: a planner without fresh statistics
+    // (after a first run wrote every record) would otherwise read all the goal's records by the key's prefix.
     const { rows } = await this.pool.query<SentRow>(
-      `SELECT ${SENT_COLUMNS} FROM ${T.sent} WHERE profile_id = ANY($4::text[]) AND connection_id = $1 AND goal_id = $2 AND audience_id = $3`,
+      `WITH of_profiles AS MATERIALIZED (SELECT * FROM ${T.sent} WHERE profile_id = ANY($4::text[])) ` +
+        `SELECT ${SENT_COLUMNS} FROM of_profiles WHERE connection_id = $1 AND goal_id = $2 AND audience_id = $3`,
       [connectionId, goalId, audienceId, profileIds],
     );
     return rows.map(sentRecordOf);

@@ -70,10 +70,17 @@ function ginIndex(name: string, table: string, expression: string): string[] {
 const DELETION_RETENTION = '90 days';
 
 /**
+ * The deletion feed stamps with the server's clock, a run's `since` comes from the store's: a read reaches this
+ * far before `since`, and a start the server stamps counts from this far after it, for the skew between the two
+ * and for deleting transactions that commit a while after their stamp.
+ */
+export const DELETION_CLOCK_MARGIN_MS = 10 * 60_000;
+
+/**
  * The deletion feed of a profile table, for hosts that delete rows themselves: a statement trigger writes every
  * deleted id with the server's time into `<table>_deletions`, and `<table>_deletion_feed` holds since when that
- * record is complete: `startedAt` (the store's clock) when the trigger is first created, moved on by pruning and by
- * a TRUNCATE (which fires no delete trigger).
+ * record is complete: `startedAt` (the store's clock, read before the trigger exists) when the trigger is first
+ * created, moved on by pruning and by a TRUNCATE (which fires no delete trigger).
  */
 export function deletionFeedSchema(table: string, startedAt: Date): string[] {
   const t = ident(table);
@@ -81,6 +88,7 @@ export function deletionFeedSchema(table: string, startedAt: Date): string[] {
   const feed = ident(`${table}_deletion_feed`);
   const record = ident(`${table}_record_deletions`);
   const restart = ident(`${table}_restart_deletion_feed`);
+  const margin = `interval '${DELETION_CLOCK_MARGIN_MS} milliseconds'`;
   return [
     `CREATE TABLE IF NOT EXISTS ${deletions} (id text NOT NULL, deleted_at timestamptz NOT NULL)`,
     `CREATE INDEX IF NOT EXISTS ${ident(`${table}_deletions_at`)} ON ${deletions} (deleted_at)`,
@@ -88,7 +96,7 @@ export function deletionFeedSchema(table: string, startedAt: Date): string[] {
     `CREATE OR REPLACE FUNCTION ${record}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
       INSERT INTO ${deletions} (id, deleted_at) SELECT id, clock_timestamp() FROM deleted_rows; RETURN NULL; END $$`,
     `CREATE OR REPLACE FUNCTION ${restart}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-      UPDATE ${feed} SET complete_since = clock_timestamp(); RETURN NULL; END $$`,
+      UPDATE ${feed} SET complete_since = clock_timestamp() + ${margin}; RETURN NULL; END $$`,
     // A feed without its trigger (a first start, or one dropped meanwhile) starts afresh.
     `DO $$ BEGIN
       IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = ${literal(t)}::regclass AND tgname = 'record_deletions') THEN
@@ -102,7 +110,7 @@ export function deletionFeedSchema(table: string, startedAt: Date): string[] {
     END $$`,
     `INSERT INTO ${feed} (complete_since) VALUES (${literal(startedAt.toISOString())}::timestamptz) ON CONFLICT DO NOTHING`,
     `WITH pruned AS (DELETE FROM ${deletions} WHERE deleted_at < clock_timestamp() - interval '${DELETION_RETENTION}' RETURNING deleted_at)
-      UPDATE ${feed} SET complete_since = GREATEST(complete_since, (SELECT max(deleted_at) FROM pruned))`,
+      UPDATE ${feed} SET complete_since = GREATEST(complete_since, (SELECT max(deleted_at) + ${margin} FROM pruned))`,
   ];
 }
 

@@ -47,6 +47,26 @@ describe('PostgreSQL store specifics', () => {
     }
   });
 
+  it('has indexes that answer the change feed and the sweep of a delta', async () => {
+    // One goal's records: the planner weighs the profile index against the key's prefix by these statistics.
+    const records = Array.from({ length: 2000 }, (_, i) => ({ memberId: `m${i}`, profileId: `p${i}`, hash: 'h', sentAt: new Date() }));
+    await state.putSent('c', 'g', 'l', records);
+    await pool.query('ANALYZE connection_sent');
+    const client = await pool.connect();
+    try {
+      await client.query('SET enable_seqscan = off');
+      const plan = async (sql: string) => JSON.stringify((await client.query(`EXPLAIN (FORMAT JSON) ${sql}`)).rows[0]);
+      expect(await plan('SELECT id FROM profiles WHERE updated_at > now() ORDER BY updated_at, id')).toContain('profiles_changed');
+      expect(await plan('SELECT DISTINCT id FROM profiles_deletions WHERE deleted_at > now()')).toContain('profiles_deletions_at');
+      expect(await plan("SELECT * FROM connection_sent WHERE profile_id = ANY('{p1}')")).toContain('connection_sent_profiles');
+      expect(await plan("SELECT * FROM connection_sent WHERE connection_id = 'c' AND goal_id = 'g' AND audience_id = 'l' AND retry IS NOT NULL ORDER BY member_id")).toContain(
+        'connection_sent_retries',
+      );
+    } finally {
+      client.release();
+    }
+  });
+
   it('streams a segment through a server-side cursor, one fetch per yielded batch', async () => {
     await profiles.upsertProfiles(Array.from({ length: 300 }, (_, i) => makeProfile(`stream-${i}`, { segments: ['streamed'] })));
     let open = 0;
@@ -82,5 +102,48 @@ describe('PostgreSQL store specifics', () => {
     expect([...(await state.getTouchpoints([key])).values()]).toEqual([5]);
     await state.addExchanged('big', 'exported', Array.from({ length: 700 }, (_, i) => `p${i % 600}`));
     expect(await state.countExchanged('big', 'exported')).toBe(600);
+  });
+});
+
+describe('the PostgreSQL deletion feed', () => {
+  let postgres: TestPostgres;
+  let pool: pg.Pool;
+  const clock = new TestClock();
+  const started = clock.now();
+  const open = async () => {
+    const store = new PostgresProfileStore(pool, { uniqueIdentifiers: ['email'], clock });
+    await store.init();
+    return store;
+  };
+
+  beforeAll(async () => {
+    postgres = await startTestPostgres('deletions');
+    pool = postgres.connect();
+  });
+  afterAll(async () => {
+    await postgres.stop();
+  });
+
+  it('names the rows deleted in SQL, for any span from when its trigger was created, across restarts', async () => {
+    const profiles = await open();
+    expect(await profiles.deletedSince(new Date(started.getTime() - 1))).toBeUndefined();
+    expect(await profiles.deletedSince(started)).toEqual([]);
+
+    await profiles.upsertProfiles([makeProfile('kept'), makeProfile('gone'), makeProfile('gone-too')]);
+    await pool.query("DELETE FROM profiles WHERE id LIKE 'gone%'");
+    clock.advance(60_000);
+    const restarted = await open();
+    expect((await restarted.deletedSince(started))?.sort()).toEqual(['gone', 'gone-too']);
+    expect(await restarted.deletedSince(new Date(started.getTime() - 1))).toBeUndefined();
+  });
+
+  it('starts again after a TRUNCATE, which fires no delete trigger', async () => {
+    const profiles = await open();
+    await profiles.upsertProfiles([makeProfile('truncated')]);
+    await pool.query('TRUNCATE profiles');
+    // The restart is stamped by the server's clock, plus the margin for clock skew.
+    const now = Date.now();
+    expect(await profiles.deletedSince(new Date(now + 5 * 60_000))).toBeUndefined();
+    expect(await profiles.deletedSince(new Date(now + 20 * 60_000))).toEqual([]);
   });
 });

@@ -51,8 +51,6 @@ describe('the sweep of a delta on PostgreSQL', () => {
     const clock = new TestClock();
     const people = Array.from({ length: 30 }, (_, i) => profile(`p${i}`, `p${i}@example.com`, { segments: ['newsletter', 'vip'] }));
     const w = await worlds.start({ lists: [LIST], profiles: people, goals: [GOAL], clock });
-    // The deletion feed answers for spans starting after the store opened (less its margin for clock skew).
-    clock.advance(60 * 60_000);
     expect(audienceReport(await w.run())).toMatchObject({ created: 30 });
 
     clock.advance(60_000);
@@ -78,15 +76,13 @@ describe('the sweep of a delta on PostgreSQL', () => {
     expect(w.member('news1', 'p0@example.com')!.tags).toEqual([]);
   });
 
-  it('walks every record while the deletion feed does not reach back to the last run', async () => {
-    const clock = new TestClock();
-    const w = await worlds.start({ lists: [LIST], profiles: [profile('ann', 'ann@example.com'), profile('bob', 'bob@example.com')], goals: [GOAL], clock });
+  it('walks every record when the deletion feed starts after the last run: after a TRUNCATE of the profiles', async () => {
+    const w = await worlds.start({ lists: [LIST], profiles: [profile('ann', 'ann@example.com'), profile('bob', 'bob@example.com')], goals: [GOAL] });
     expect(audienceReport(await w.run())).toMatchObject({ created: 2 });
-    clock.advance(60_000);
-    await w.stores.pool.query('DELETE FROM profiles WHERE id = $1', ['bob']);
+    await w.stores.pool.query('TRUNCATE profiles');
     const counting = countingState(w.stores.state);
-    expect(audienceReport(await w.serviceOver(w.stores.profiles, counting.state).runNow('e2e'))).toMatchObject({ withdrawn: 1 });
+    expect(audienceReport(await w.serviceOver(w.stores.profiles, counting.state).runNow('e2e'))).toMatchObject({ withdrawn: 2 });
     expect(counting.walks).toBe(1);
-    expect(w.member('news1', 'bob@example.com')!.status).toBe('unsubscribed');
+    expect(w.members('news1').map((member) => member.status)).toEqual(['unsubscribed', 'unsubscribed']);
   });
 });
