@@ -46,15 +46,15 @@ export async function sweepSent(run: ExportRun, since: Date | undefined): Promis
   for (const [index, audienceId] of goal.audiences.entries()) {
     const batches =
       since === undefined || deleted === undefined
-        ? ctx.state.streamSent(ctx.connection.id, goal.id, audienceId, SWEEP_BATCH)
+        ? walk(ctx.state.streamSent(ctx.connection.id, goal.id, audienceId, SWEEP_BATCH))
         : recordsOfChanges(run, audienceId, since, deleted);
-    for await (const records of batches) {
+    for await (const { records, changed: known } of batches) {
       throwIfLockLost(ctx);
       const withdrawals: SentRecord[] = [];
       const erasures: SentRecord[] = [];
       const untag: { record: SentRecord; tags: string[] }[] = [];
       const adopted: SentRecord[] = [];
-      for (const { record, profile, changed, adoptedBy } of await recordsToLookAt(run, records, since)) {
+      for (const { record, profile, changed, adoptedBy } of await recordsToLookAt(run, records, since, known)) {
         const written = record.inAudience === true && record.removed === undefined;
         // Deleted, and no other profile holds the email: an erasure when the goal says so.
         if (written && !profile && goal.onProfileDeleted === 'deletePermanently' && record.payload) erasures.push(record);
@@ -76,6 +76,16 @@ export async function sweepSent(run: ExportRun, since: Date | undefined): Promis
   return { revisit: [...revisit], withdrawn };
 }
 
+/** Records to look at, with the profiles among theirs already read and known to have changed since `since`. */
+interface SweepBatch {
+  records: SentRecord[];
+  changed?: Map<string, Profile>;
+}
+
+async function* walk(batches: AsyncIterable<SentRecord[]>): AsyncIterable<SweepBatch> {
+  for await (const records of batches) yield { records };
+}
+
 /**
  * The profiles deleted since `since`, when the store keeps a change feed (both `deletedSince` and
  * `changedIdsSince`) that covers `since`; otherwise undefined, and the sweep walks every record.
@@ -94,20 +104,22 @@ async function deletedSince(profiles: ProfileStore, since: Date): Promise<string
  * the walk would leave both alone. Records without a profile id are only ever written removed (erased, or
  * removed by membership sync without a write), so they matter only while waiting for a retry.
  */
-async function* recordsOfChanges(run: ExportRun, audienceId: string, since: Date, deleted: string[]): AsyncIterable<SentRecord[]> {
+async function* recordsOfChanges(run: ExportRun, audienceId: string, since: Date, deleted: string[]): AsyncIterable<SweepBatch> {
   const { ctx, goal } = run;
   const { state, connection, profiles } = ctx;
   const seen = new Set<string>();
   const unseen = (records: Iterable<SentRecord>): SentRecord[] => [...records].filter((record) => !seen.has(record.memberId) && seen.add(record.memberId));
-  for await (const records of state.sentWaitingForRetry(connection.id, goal.id, audienceId, SWEEP_BATCH)) yield unseen(records);
+  for await (const records of state.sentWaitingForRetry(connection.id, goal.id, audienceId, SWEEP_BATCH)) yield { records: unseen(records) };
   for (let start = 0; start < deleted.length; start += SWEEP_BATCH) {
-    yield unseen(await state.sentForProfiles(connection.id, goal.id, audienceId, deleted.slice(start, start + SWEEP_BATCH)));
+    yield { records: unseen(await state.sentForProfiles(connection.id, goal.id, audienceId, deleted.slice(start, start + SWEEP_BATCH))) };
   }
   for await (const ids of profiles.changedIdsSince!(since, SWEEP_BATCH)) {
-    const members = (await profiles.findById(ids)).flatMap((profile) => identifierKeysOf(profile.properties[goal.identifier]).map(subscriberHash));
+    const changed = new Map((await profiles.findById(ids)).map((profile) => [profile.id, profile]));
     const byProfile = await state.sentForProfiles(connection.id, goal.id, audienceId, ids);
-    const byMember = await state.getSent(connection.id, goal.id, audienceId, [...new Set(members)]);
-    yield unseen([...byProfile, ...byMember.values()]);
+    const found = new Set(byProfile.map((record) => record.memberId));
+    const members = new Set([...changed.values()].flatMap((profile) => identifierKeysOf(profile.properties[goal.identifier]).map(subscriberHash)));
+    const byMember = await state.getSent(connection.id, goal.id, audienceId, [...members].filter((member) => !found.has(member)));
+    yield { records: unseen([...byProfile, ...byMember.values()]), changed };
   }
 }
 
@@ -126,15 +138,17 @@ interface LookedAt {
  * last run already did for it all there is to do, and reading every profile on every run would cost a full read
  * of the audience's profiles per run. A record the goal withdrew or removed needs no profile (nothing applies to
  * it any more) unless it waits for a retry. `since` undefined (a first or full run): everything counts as changed.
+ * `known`: profiles already read in this batch that changed since `since`, neither asked about nor read again.
  */
-async function recordsToLookAt(run: ExportRun, records: SentRecord[], since: Date | undefined): Promise<LookedAt[]> {
+async function recordsToLookAt(run: ExportRun, records: SentRecord[], since: Date | undefined, known = new Map<string, Profile>()): Promise<LookedAt[]> {
   const { ctx } = run;
   const candidates = records.filter((record) => record.removed === undefined || record.retry !== undefined);
-  const ids = [...new Set(candidates.flatMap((record) => (record.profileId ? [record.profileId] : [])))];
+  const ids = [...new Set(candidates.flatMap((record) => (record.profileId && !known.has(record.profileId) ? [record.profileId] : [])))];
   const changes = since === undefined ? undefined : await ctx.profiles.changedSince(ids, since);
-  const changed = (record: SentRecord): boolean => changes === undefined || record.profileId === undefined || changes.get(record.profileId) !== false;
+  const changed = (record: SentRecord): boolean =>
+    changes === undefined || record.profileId === undefined || known.has(record.profileId) || changes.get(record.profileId) !== false;
   const looked = candidates.filter((record) => changed(record) || record.retry !== undefined);
-  const profileOf = await currentProfiles(run, looked);
+  const profileOf = await currentProfiles(run, looked, known);
   return looked.map((record) => {
     const profile = profileOf(record);
     const adoptedBy = profile && profile.id !== record.profileId ? profile.id : undefined;
@@ -146,10 +160,11 @@ async function recordsToLookAt(run: ExportRun, records: SentRecord[], since: Dat
  * Each record's profile as it is now: the one the member was written for or, when that profile was deleted,
  * another profile holding the member's email (the person is still in the CDP, and their consent decides).
  */
-async function currentProfiles(run: ExportRun, records: SentRecord[]): Promise<(record: SentRecord) => Profile | undefined> {
+async function currentProfiles(run: ExportRun, records: SentRecord[], known: Map<string, Profile>): Promise<(record: SentRecord) => Profile | undefined> {
   const { ctx, goal } = run;
-  const ids = [...new Set(records.flatMap((record) => (record.profileId ? [record.profileId] : [])))];
-  const byId = new Map((await ctx.profiles.findById(ids)).map((profile) => [profile.id, profile]));
+  const ids = [...new Set(records.flatMap((record) => (record.profileId && !known.has(record.profileId) ? [record.profileId] : [])))];
+  const byId = new Map(known);
+  for (const profile of await ctx.profiles.findById(ids)) byId.set(profile.id, profile);
   const orphans = records.filter((record) => record.payload && !(record.profileId && byId.has(record.profileId)));
   const byEmail = new Map<string, Profile>();
   if (orphans.length > 0) {
