@@ -60,11 +60,12 @@ export async function sweepSent(run: ExportRun, since: Date | undefined): Promis
         if (written && !profile && goal.onProfileDeleted === 'deletePermanently' && record.payload) erasures.push(record);
         else if (written && (!profile || !hasConsent(profile, ctx.connection.objectives))) withdrawals.push(record);
         else if (profile && record.retry && profile.segments.includes(goal.segment) && !changed) revisit.add(profile.id);
-        else if (profile && record.removed === undefined) {
-          const stale = staleTags(run, record, profile);
-          if (stale.length > 0) untag.push({ record: { ...record, profileId: profile.id }, tags: stale });
-          else if (adoptedBy) adopted.push({ ...record, profileId: adoptedBy });
-        } else if (adoptedBy) adopted.push({ ...record, profileId: adoptedBy });
+        else {
+          const kept = adoptedBy ? { ...record, profileId: adoptedBy } : record;
+          const stale = profile && record.removed === undefined ? staleTags(run, record, profile) : [];
+          if (stale.length > 0) untag.push({ record: kept, tags: stale });
+          else if (adoptedBy) adopted.push(kept);
+        }
       }
       await erase(run, audienceId, erasures, run.tallies[index]);
       await withdraw(run, audienceId, withdrawals, run.tallies[index]);
