@@ -6,6 +6,7 @@ import { StaticCatalog, type Connection, type Logger, type Profile, type RunRepo
 import { SchedulerWorker, startHealthServer, type HealthServer } from '@cdp/scheduler';
 import { storeBackends, type TestDatabase, type TestStores } from '../../../test/support/store-backends.js';
 import { scheduledConnection, secondsAhead, waitFor } from './support/slots.js';
+import { workerOver } from './support/worker.js';
 
 // The worker's health and metrics endpoints for real: a worker on MongoDB or PostgreSQL runs a connection through the
 // run service and the Mailchimp connector against the sandbox, and the endpoints are read over HTTP.
@@ -78,15 +79,7 @@ describe.each(storeBackends('health'))('worker health and metrics endpoints: $na
       secrets,
       logger: quiet,
     });
-    worker = new SchedulerWorker({
-      jobs: stores.jobs,
-      connections: () => service.validConnections(),
-      state: stores.state,
-      run: (connectionId, trigger) => service.runNow(connectionId, { trigger }),
-      lockLifetimeMs: 1_000,
-      pollMs: 200,
-      logger: quiet,
-    });
+    worker = workerOver(service, stores, quiet);
     await worker.start();
     health = await startHealthServer({
       port: 0,

@@ -6,6 +6,7 @@ import { AlreadyRunningError, StaticCatalog, type Connection, type Logger, type 
 import { SchedulerWorker } from '@cdp/scheduler';
 import { storeBackends, type TestDatabase, type TestStores } from '../../../test/support/store-backends.js';
 import { scheduledConnection, secondsAhead, sleep, waitFor } from './support/slots.js';
+import { workerOver } from './support/worker.js';
 
 // Scheduled runs for real: Agenda on MongoDB or PostgreSQL triggers the run service, which exports profiles from the
 // stores on the same database through the Mailchimp connector to the sandbox. Two workers share one database, as
@@ -66,16 +67,7 @@ describe.each(storeBackends('scheduled-runs'))('scheduled runs end to end: $name
       secrets: environmentSecrets({ MAILCHIMP_API_KEY: API_KEY }),
       logger,
     });
-    const scheduler = new SchedulerWorker({
-      jobs: stores.jobs,
-      connections: () => service.validConnections(),
-      state: stores.state,
-      run: (connectionId, trigger) => service.runNow(connectionId, { trigger }),
-      lockLifetimeMs: 1_000,
-      pollMs: 200,
-      refreshMs: 60_000,
-      logger,
-    });
+    const scheduler = workerOver(service, stores, logger);
     const worker = { stores, connections, service, scheduler, logs };
     workers.push(worker);
     return worker;
