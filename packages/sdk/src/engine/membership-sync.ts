@@ -29,10 +29,13 @@ const GET_SENT_CHUNK = 1000;
 /**
  * What an export goal that planned removals and did not complete them (braked, interrupted, failed) leaves for
  * the next run: each audience's removable count before its writes. Members that run created would otherwise
- * dilute the next run's share, and a rerun would remove what the brake held back.
+ * dilute the next run's share, and a rerun would remove what the brake held back. `finished`: the run that wrote
+ * it ran to its end (braked); otherwise it stopped part way, and its own withdrawals must not shrink the count
+ * its continuation weighs: that continuation finishes the same run.
  */
 interface RemovalCheckpoint {
   removableBefore: Record<string, number>;
+  finished?: boolean;
 }
 
 /**
@@ -53,7 +56,8 @@ export async function planRemovals(ctx: GoalContext, goal: ExportGoal, tallies: 
     }
   }
   const action = settings.action ?? 'archive';
-  const before = (await ctx.state.getCheckpoint<RemovalCheckpoint>(ctx.connection.id, goal.id))?.removableBefore ?? {};
+  const checkpoint = await ctx.state.getCheckpoint<RemovalCheckpoint>(ctx.connection.id, goal.id);
+  const before = checkpoint?.removableBefore ?? {};
   const plans: RemovalPlan[] = [];
   for (const [index, audienceId] of goal.audiences.entries()) {
     let removable = 0;
@@ -68,17 +72,20 @@ export async function planRemovals(ctx: GoalContext, goal: ExportGoal, tallies: 
     const plan = {
       audienceId,
       toRemove: await notRemovedBefore(ctx, goal, audienceId, toRemove),
-      removable: Math.min(removable, before[audienceId] ?? Infinity),
+      removable: checkpoint?.finished === false ? (before[audienceId] ?? removable) : Math.min(removable, before[audienceId] ?? Infinity),
       segmentEmpty: segmentSize === 0,
     };
     weighBrake(ctx, goal, plan, tallies[index]);
     plans.push(plan);
   }
   if (!ctx.options.dryRun) {
-    const checkpoint: RemovalCheckpoint = { removableBefore: Object.fromEntries(plans.map((plan) => [plan.audienceId, plan.removable])) };
-    await ctx.state.putCheckpoint(ctx.connection.id, goal.id, checkpoint);
+    await ctx.state.putCheckpoint(ctx.connection.id, goal.id, removalCheckpoint(plans, false));
   }
   return plans;
+}
+
+function removalCheckpoint(plans: RemovalPlan[], finished: boolean): RemovalCheckpoint {
+  return { removableBefore: Object.fromEntries(plans.map((plan) => [plan.audienceId, plan.removable])), finished };
 }
 
 /** Members this goal already took out (withdrawn consent, an earlier removal) are not removed again. */
@@ -120,6 +127,7 @@ export async function applyRemovals(
     const plan = { ...planned, toRemove: planned.toRemove.filter((member) => !withdrawn.has(member.id)) };
     if (weighBrake(ctx, goal, plan, tally)) {
       if (ctx.options.dryRun) continue;
+      await ctx.state.putCheckpoint(ctx.connection.id, goal.id, removalCheckpoint(plans, true));
       throw brakeError(goal, plan, tally.report.brake!.maxShare);
     }
     const { toRemove } = plan;
