@@ -98,10 +98,16 @@ export class Access {
       this.failedLogins.push(this.now());
       return false;
     }
+    this.forgetIdleSessions();
     const session: Session = { id: token(), csrf: token(), lastSeen: this.now() };
     this.sessions.set(session.id, session);
     setCookie(c, SESSION_COOKIE, session.id, this.cookie());
     return true;
+  }
+
+  /** Sessions nobody came back to would otherwise stay in memory until the process ends. */
+  private forgetIdleSessions(): void {
+    for (const [id, session] of this.sessions) if (this.now() - session.lastSeen > SESSION_IDLE_MS) this.sessions.delete(id);
   }
 
   logOut(c: Context, session: Session): void {
