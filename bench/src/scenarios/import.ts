@@ -5,21 +5,18 @@ import { startSandboxProcess } from '../sandbox-process.js';
 import { BENCH_API_KEY, importConnection, MERGE_FIELDS, seedMembers } from '../synthetic-data.js';
 import { TimedProfileStore } from '../timed-profile-store.js';
 import { runScenario } from '../worker.js';
+import type { WriteComparison } from '../write-comparison.js';
 
 export interface ImportParams {
   members: number;
   latencyMs: number;
 }
 
-export interface ImportResult {
+export interface ImportResult extends WriteComparison {
   server: 'embedded' | 'MONGODB_URI';
   serverVersion: string;
   wallMs: number;
   created: number;
-  storeWriteMs: number;
-  storeWritten: number;
-  rawWriteMs: number;
-  rawWritten: number;
   sandboxCpuSeconds: number;
 }
 

@@ -4,6 +4,7 @@ import { startSandboxProcess } from '../sandbox-process.js';
 import { BENCH_API_KEY, importConnection, MERGE_FIELDS, seedMembers } from '../synthetic-data.js';
 import { TimedProfileStore } from '../timed-profile-store.js';
 import { runScenario } from '../worker.js';
+import type { WriteComparison } from '../write-comparison.js';
 
 // The import on the product path with both stores on PostgreSQL, against the same server's raw bulk insert of
 // the rows the store wrote. Run alone with
@@ -14,15 +15,11 @@ export interface PostgresImportParams {
   latencyMs: number;
 }
 
-export interface PostgresImportResult {
+export interface PostgresImportResult extends WriteComparison {
   members: number;
   server: string;
   wallMs: number;
   created: number;
-  storeWriteMs: number;
-  storeWritten: number;
-  rawWriteMs: number;
-  rawWritten: number;
 }
 
 const AUDIENCE = 'benchpgimport';
