@@ -13,12 +13,16 @@ export interface OfficialClient {
   /** Milliseconds before a request is abandoned. */
   timeout: number;
   setConfig(config: { apiKey: string } | { accessToken: string }): void;
+  /** The generic request every API method is built on; resolves with `{ data }`, the parsed JSON body. */
+  callApi(
+    path: string, method: string, pathParams: Query, queryParams: Query, headerParams: Query, formParams: Query, body: object,
+    authNames: string[], contentTypes: string[], accepts: string[], returnType: string,
+  ): Promise<{ data: unknown }>;
   ping: { get(): Promise<unknown> };
   lists: {
     getAllLists(opts?: Query): Promise<unknown>;
     getListMembersInfo(listId: string, opts?: Query): Promise<unknown>;
     getListMember(listId: string, subscriberHash: string, opts?: Query): Promise<unknown>;
-    batchListMembers(listId: string, body: object, opts?: Query): Promise<unknown>;
     deleteListMember(listId: string, subscriberHash: string): Promise<unknown>;
     /** PATCH /lists/{list_id}/members/{subscriber_hash}. */
     updateListMember(listId: string, subscriberHash: string, body: object, opts?: Query): Promise<unknown>;
@@ -47,4 +51,17 @@ export function createOfficialClient(credentials: Credentials, timeoutMs: number
   client.basePath = credentials.baseUrl;
   client.timeout = timeoutMs;
   return client;
+}
+
+/**
+ * Batch subscribe (POST /lists/{list_id}) asking for only `fields` of the answer. The client's
+ * `batchListMembers` sends no query parameter but the two skip flags, so this takes its generic call path with
+ * the same path, credentials and content types.
+ */
+export async function batchListMembersTrimmed(client: OfficialClient, listId: string, body: object, fields: string[]): Promise<unknown> {
+  const { data } = await client.callApi(
+    '/lists/{list_id}', 'POST', { list_id: listId }, { fields: fields.join(',') }, {}, {}, body,
+    ['basicAuth'], ['application/json'], ['application/json', 'application/problem+json'], 'application/json',
+  );
+  return data;
 }

@@ -25,13 +25,14 @@ function unknownPaths(value: Json, tree: PathTree, prefix = ''): string[] {
 }
 
 function pick(value: Json, tree: PathTree): Json {
-  if (tree.size === 0) return value;
+  if (tree.size === 0 || typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map((item) => pick(item, tree));
   const record = value as Record<string, Json>;
-  return Object.fromEntries([...tree].map(([key, children]) => [key, pick(record[key], children)]));
+  return Object.fromEntries([...tree].filter(([key]) => key in record).map(([key, children]) => [key, pick(record[key], children)]));
 }
 
 function omit(value: Json, tree: PathTree): Json {
+  if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map((item) => omit(item, tree));
   const record = value as Record<string, Json>;
   const result: Record<string, Json> = {};
@@ -43,14 +44,19 @@ function omit(value: Json, tree: PathTree): Json {
   return result;
 }
 
-/** Applies Mailchimp's `fields` / `exclude_fields` (comma lists of dot paths) to a response body. */
-export function selectFields(body: Json, fields: string | undefined, excludeFields: string | undefined): Json {
+/**
+ * Applies Mailchimp's `fields` / `exclude_fields` (comma lists of dot paths) to a response body, on every
+ * method: Mailchimp's "Methods and parameters" page describes partial responses for responses in general.
+ * With `strict` (reads) a path that names nothing is refused; a write has already happened when its answer is
+ * trimmed, so there such a path is left out instead of failing a call whose effect stands.
+ */
+export function selectFields(body: Json, fields: string | undefined, excludeFields: string | undefined, strict: boolean): Json {
   if (fields === undefined && excludeFields === undefined) return body;
   if (fields !== undefined && excludeFields !== undefined) {
     throw badRequest('The fields and exclude_fields parameters cannot be used together.');
   }
   const tree = parsePaths((fields ?? excludeFields) as string);
-  const unknown = [...new Set(unknownPaths(body, tree))];
+  const unknown = strict ? [...new Set(unknownPaths(body, tree))] : [];
   if (unknown.length > 0) throw badRequest(`Unknown field(s) requested: ${unknown.join(', ')}.`);
   return fields !== undefined ? pick(body, tree) : omit(body, tree);
 }

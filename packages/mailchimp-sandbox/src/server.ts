@@ -95,7 +95,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         throw new ApiError(405, 'Method Not Allowed', `The requested method and resource are not compatible. See the Allow header for this resource's available methods.`, undefined, { Allow: allowed.join(', ') });
       }
       const result = match.route.handle({ params: match.params, query, body, apiKey, store, settings });
-      const selected = method === 'GET' ? selectFields(result.body, query.get('fields') ?? undefined, query.get('exclude_fields') ?? undefined) : result.body;
+      const selected = selectFields(result.body, query.get('fields') ?? undefined, query.get('exclude_fields') ?? undefined, method === 'GET');
       return { result: { status: result.status, body: selected }, headers: {} };
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;

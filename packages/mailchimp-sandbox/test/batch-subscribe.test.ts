@@ -103,6 +103,29 @@ describe('batch subscribe POST /lists/{list_id}', () => {
     expect(await member('kept@shop.com')).toMatchObject({ status: 'subscribed', tags: [{ name: 'only' }] });
   });
 
+  it('trims its answer to the fields asked for, and applies the write whatever the fields name', async () => {
+    // The client's batchListMembers sends no `fields`; its generic call path does, as the connector sends it.
+    const post = async (members: object[], fields: string): Promise<unknown> => (await client.callApi(
+      '/lists/{list_id}', 'POST', { list_id: 'L1' }, { fields }, {}, {}, { members, update_existing: true },
+      ['basicAuth'], ['application/json'], ['application/json'], 'application/json',
+    )).data;
+    const answer = await post(
+      [{ email_address: 'trim-new@shop.com', status: 'subscribed' }, { email_address: 'kept@shop.com', merge_fields: { FNAME: 'Trim' } }, { email_address: 'bad' }],
+      'new_members.email_address,updated_members.email_address,updated_members.status,errors.email_address,total_created',
+    );
+    expect(answer).toEqual({
+      new_members: [{ email_address: 'trim-new@shop.com' }],
+      updated_members: [{ email_address: 'kept@shop.com', status: 'subscribed' }],
+      errors: [{ email_address: 'bad' }],
+      total_created: 1,
+    });
+    // A path the answer lacks does not fail a write that has happened: it is left out.
+    expect(await post([{ email_address: 'kept@shop.com', merge_fields: { FNAME: 'Again' } }], 'updated_members.no_such_field,error_count')).toEqual({
+      updated_members: [{}], error_count: 0,
+    });
+    expect((await member('kept@shop.com')).merge_fields.FNAME).toBe('Again');
+  });
+
   it('takes at most 500 members per call', async () => {
     const members = (count: number): { email_address: string; status: string }[] =>
       Array.from({ length: count }, (_, i) => ({ email_address: `bulk${i}@shop.com`, status: 'subscribed' }));

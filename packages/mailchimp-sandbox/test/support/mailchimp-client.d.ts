@@ -12,5 +12,7 @@ declare module '@mailchimp/mailchimp_marketing/src/ApiClient.js' {
     campaigns: Record<string, Call>;
     reports: Record<string, Call>;
     batches: Record<string, Call>;
+    /** The generic request behind every method: (path, method, pathParams, query, headers, form, body, auth, contentTypes, accepts, returnType). */
+    callApi: Call;
   }
 }
