@@ -4,25 +4,51 @@ import { offsetPages, PAGE_SIZE } from './offset-pages.js';
 import { MailchimpApiError } from './failures.js';
 import type { MailchimpRequests } from './requests.js';
 
-/** The audiences of the account (or only those of `ids`) with their merge fields. */
+const LIST_FIELDS = ['id', 'name', 'double_optin', 'stats.member_count'];
+
+/**
+ * The audiences of the account with their merge fields; with `ids`, only those (the ones the account has), each
+ * read directly and at the same time as its merge fields, so a run's look-up costs one round trip whatever the
+ * account's size.
+ */
 export async function listAudiences(requests: MailchimpRequests, ids?: string[]): Promise<AudienceInfo[]> {
-  const wanted = ids && new Set(ids);
+  if (ids) return (await Promise.all(ids.map((id) => namedAudience(requests, id)))).filter((audience) => audience !== undefined);
   const audiences: AudienceInfo[] = [];
   for await (const lists of offsetPages<MailchimpList>(requests, 'GET /lists', 'lists', (client, offset) =>
-    client.lists.getAllLists({ count: PAGE_SIZE, offset, fields: ['lists.id', 'lists.name', 'lists.double_optin', 'lists.stats.member_count', 'total_items'] }),
+    client.lists.getAllLists({ count: PAGE_SIZE, offset, fields: [...LIST_FIELDS.map((field) => `lists.${field}`), 'total_items'] }),
   )) {
-    const withFields = await Promise.all(
-      lists.filter((list) => !wanted || wanted.has(list.id)).map(async (list): Promise<AudienceInfo> => ({
-        id: list.id,
-        name: list.name,
-        memberCount: list.stats?.member_count ?? 0,
-        fields: (await mergeFields(requests, list.id)).map(({ tag, name, type }) => ({ tag, name, type })),
-        doubleOptIn: list.double_optin,
-      })),
-    );
-    audiences.push(...withFields);
+    audiences.push(...(await Promise.all(lists.map(async (list) => audienceInfo(list, await mergeFields(requests, list.id))))));
   }
   return audiences;
+}
+
+/** One audience by id, or undefined when the account has none with it. */
+async function namedAudience(requests: MailchimpRequests, id: string): Promise<AudienceInfo | undefined> {
+  const [list, fields] = await Promise.all([
+    unlessMissing(requests.call<MailchimpList>('GET /lists/{list_id}', (client) => client.lists.getList(id, { fields: LIST_FIELDS }))),
+    unlessMissing(mergeFields(requests, id)),
+  ]);
+  return list && audienceInfo(list, fields ?? []);
+}
+
+/** Undefined where Mailchimp answers 404 (no such audience or member); any other failure stands. */
+async function unlessMissing<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof MailchimpApiError && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
+function audienceInfo(list: MailchimpList, fields: MergeField[]): AudienceInfo {
+  return {
+    id: list.id,
+    name: list.name,
+    memberCount: list.stats?.member_count ?? 0,
+    fields: fields.map(({ tag, name, type }) => ({ tag, name, type })),
+    doubleOptIn: list.double_optin,
+  };
 }
 
 /** Merge-field tags of `tags` the audience lacks; with `create`, creates them (as text fields) first. */
@@ -60,14 +86,10 @@ export async function memberStatuses(requests: MailchimpRequests, audienceId: st
   const statuses = new Map<string, string>();
   await Promise.all(
     memberIds.map(async (memberId) => {
-      try {
-        const member = await requests.call<Pick<MailchimpMember, 'status'>>('GET /lists/{list_id}/members/{subscriber_hash}', (client) =>
-          client.lists.getListMember(audienceId, memberId, { fields: ['status'] }),
-        );
-        statuses.set(memberId, member.status);
-      } catch (error) {
-        if (!(error instanceof MailchimpApiError && error.status === 404)) throw error;
-      }
+      const member = await unlessMissing(requests.call<Pick<MailchimpMember, 'status'>>('GET /lists/{list_id}/members/{subscriber_hash}', (client) =>
+        client.lists.getListMember(audienceId, memberId, { fields: ['status'] }),
+      ));
+      if (member) statuses.set(memberId, member.status);
     }),
   );
   return statuses;

@@ -21,6 +21,7 @@ export interface OfficialClient {
   ping: { get(): Promise<unknown> };
   lists: {
     getAllLists(opts?: Query): Promise<unknown>;
+    getList(listId: string, opts?: Query): Promise<unknown>;
     getListMembersInfo(listId: string, opts?: Query): Promise<unknown>;
     getListMember(listId: string, subscriberHash: string, opts?: Query): Promise<unknown>;
     deleteListMember(listId: string, subscriberHash: string): Promise<unknown>;
