@@ -13,7 +13,7 @@ import {
   type SegmentQuery,
 } from '@cdp/sdk';
 import type { Pool, PoolClient } from 'pg';
-import { PROFILE_COLUMNS, toProfile, toRow, type ProfileRow } from './profile-row.js';
+import { PROFILE_COLUMNS, toProfile, toRow, type ProfileRow, type StoredProfile } from './profile-row.js';
 import { DELETION_CLOCK_MARGIN_MS, deletionFeedSchema, migrate, profileSchema } from './schema.js';
 import { batchesOf, ident, inTransaction, isTransient, literal } from './sql.js';
 
@@ -34,6 +34,8 @@ const MAX_PATCH_ATTEMPTS = 25;
 
 const COLUMN_LIST = PROFILE_COLUMNS.map(([name]) => name).join(', ');
 const RECORD_TYPE = PROFILE_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
+/** What reads fetch: every column a profile is made of; `identifier_keys` only serves the identifier index. */
+const PROFILE_READ = PROFILE_COLUMNS.filter(([name]) => name !== 'identifier_keys').map(([name]) => name).join(', ');
 
 /** Thrown inside a patch transaction when a profile it planned to create was created by another writer first. */
 class CreatedMeanwhile extends Error {}
@@ -85,7 +87,7 @@ export class PostgresProfileStore implements ProfileStore {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
     const changed = query.changedSince ? 'AND updated_at > $2' : '';
     const values = query.changedSince ? [query.segment, query.changedSince] : [query.segment];
-    return batchesOf(this.pool, `SELECT * FROM ${this.table} WHERE segments @> ARRAY[$1::text] ${changed} ORDER BY updated_at, id`, values, batchSize, toProfile);
+    return batchesOf(this.pool, `SELECT ${PROFILE_READ} FROM ${this.table} WHERE segments @> ARRAY[$1::text] ${changed} ORDER BY updated_at, id`, values, batchSize, toProfile);
   }
 
   async findByIdentifier(property: string, values: string[]): Promise<Profile[]> {
@@ -100,8 +102,8 @@ export class PostgresProfileStore implements ProfileStore {
     const name = literal(property);
     const matching = (column: string, param: string) =>
       `SELECT q.id FROM unnest(${param}::text[]) AS v(value) JOIN ${this.table} q ON (q.${column} -> ${name}) ? v.value`;
-    const { rows } = await this.pool.query<ProfileRow>(
-      `SELECT * FROM ${this.table} WHERE id = ANY(ARRAY(${matching('identifier_keys', '$1')} UNION ${matching('properties', '$2')}))`,
+    const { rows } = await this.pool.query<StoredProfile>(
+      `SELECT ${PROFILE_READ} FROM ${this.table} WHERE id = ANY(ARRAY(${matching('identifier_keys', '$1')} UNION ${matching('properties', '$2')}))`,
       [keys, [...new Set([...values, ...keys])]],
     );
     return rows.map(toProfile);
@@ -109,7 +111,7 @@ export class PostgresProfileStore implements ProfileStore {
 
   async findById(ids: string[]): Promise<Profile[]> {
     if (ids.length === 0) return [];
-    const { rows } = await this.pool.query<ProfileRow>(`SELECT * FROM ${this.table} WHERE id = ANY($1::text[])`, [ids]);
+    const { rows } = await this.pool.query<StoredProfile>(`SELECT ${PROFILE_READ} FROM ${this.table} WHERE id = ANY($1::text[])`, [ids]);
     return rows.map(toProfile);
   }
 
@@ -184,7 +186,7 @@ export class PostgresProfileStore implements ProfileStore {
   private async patchLocked(client: PoolClient, patches: ProfilePatch[]): Promise<PatchResult[]> {
     const now = this.clock.now();
     const ids = [...new Set(patches.map((patch) => patch.profileId))].sort();
-    const { rows } = await client.query<ProfileRow>(`SELECT * FROM ${this.table} WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, [ids]);
+    const { rows } = await client.query<StoredProfile>(`SELECT ${PROFILE_READ} FROM ${this.table} WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, [ids]);
     const locked = rows.map((row) => row.id);
     const current = new Map(rows.map((row) => [row.id, toProfile(row)]));
     const staged = new Map<string, Profile>();

@@ -48,7 +48,10 @@ export function toRow(profile: Profile, identifiers: readonly string[]): Profile
   };
 }
 
-export function toProfile(row: ProfileRow): Profile {
+/** A row as reads fetch it: without the derived identifier keys. */
+export type StoredProfile = Omit<ProfileRow, 'identifier_keys'>;
+
+export function toProfile(row: StoredProfile): Profile {
   const profile: Profile = {
     id: row.id,
     properties: row.properties,

@@ -69,7 +69,7 @@ async function exportInto(ctx: GoalContext, goal: ExportGoal, tallies: AudienceT
     // A first or full run sends the whole segment: its size is the progress total (a delta's is not known).
     const total = options.onProgress && since === undefined && !resync ? await ctx.profiles.count({ segment: goal.segment }) : undefined;
     options.onProgress?.({ goalId: goal.id, phase: 'write', done, total });
-    for await (const profiles of selection(ctx, goal, since)) {
+    for await (const profiles of whenSlotFree(run.pool, selection(ctx, goal, since))) {
       await exportBatch(run, profiles);
       done += profiles.length;
       options.onProgress?.({ goalId: goal.id, phase: 'write', done, total });
@@ -105,6 +105,18 @@ async function* selection(ctx: GoalContext, goal: ExportGoal, since: Date | unde
   }
   const profiles = (await ctx.profiles.findById(ids)).filter((profile) => profile.segments.includes(goal.segment));
   if (profiles.length > 0) yield profiles;
+}
+
+/**
+ * Pulls the next batch only once a write slot is free, so the batch is filtered and sent at once: read ahead,
+ * it would wait for a slot and outlive the young generation, which makes every batch's rows garbage for the
+ * old one (at 1,000,000 profiles most of the run's peak memory).
+ */
+async function* whenSlotFree<T>(pool: TaskPool, batches: AsyncIterable<T>): AsyncIterable<T> {
+  for await (const batch of batches) {
+    yield batch;
+    await pool.ready();
+  }
 }
 
 /** Filters one batch of profiles and submits, per audience, the members that must be written. */

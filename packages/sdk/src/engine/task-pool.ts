@@ -9,15 +9,20 @@ export class TaskPool {
   constructor(private readonly limit: number) {}
 
   async submit(task: () => Promise<void>): Promise<void> {
-    this.throwIfFailed();
-    while (this.running.size >= this.limit) await Promise.race(this.running);
-    this.throwIfFailed();
+    await this.ready();
     const promise = task()
       .catch((error: unknown) => {
         this.failure ??= error;
       })
       .finally(() => this.running.delete(promise));
     this.running.add(promise);
+  }
+
+  /** Waits for a free slot; rethrows the first failure. */
+  async ready(): Promise<void> {
+    this.throwIfFailed();
+    while (this.running.size >= this.limit) await Promise.race(this.running);
+    this.throwIfFailed();
   }
 
   /** Waits for every task; rethrows the first failure. */
