@@ -27,6 +27,11 @@ async function main(): Promise<void> {
     naiveSample: options.naiveSample,
     changedShare: options.changedShare,
   } satisfies ExportParams);
+  let realistic: ExportResult | undefined;
+  if (options.realisticLatencyMs > 0) {
+    step(`export of ${options.profiles} profiles at ${options.realisticLatencyMs} ms`);
+    realistic = await runScenarioProcess<ExportResult>('export', { profiles: options.profiles, latencyMs: options.realisticLatencyMs, naiveSample: 0, changedShare: 0 } satisfies ExportParams);
+  }
   step(`engine run of ${options.engineProfiles} profiles at latency 0`);
   const engine = await runScenarioProcess<EngineResult>('engine', { profiles: options.engineProfiles, profile: options.cpuProfile } satisfies EngineParams);
   step(`import of ${options.importMembers} members`);
@@ -50,7 +55,7 @@ async function main(): Promise<void> {
   }
 
   const report = renderReport(
-    { options, exportRun, engine, importRun, large, postgres, postgresImport },
+    { options, exportRun, realistic, engine, importRun, large, postgres, postgresImport },
     { ...machine, loadAfter: loadavg(), durationS: (performance.now() - started) / 1000 },
   );
   await mkdir(dirname(options.out), { recursive: true });

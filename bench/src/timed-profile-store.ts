@@ -1,11 +1,16 @@
 import type { PatchResult, Profile, ProfilePatch, ProfileStore, SegmentQuery } from '@cdp/sdk';
 
-/** Passes every call to the store it wraps, and adds up the time spent writing patches. */
+/** Passes every call to the store it wraps, and adds up the time spent writing patches (kept with `keepPatches`). */
 export class TimedProfileStore implements ProfileStore {
   writeMs = 0;
   written = 0;
+  /** Every batch of patches written, in order, when kept. */
+  readonly patches: ProfilePatch[][] = [];
 
-  constructor(private readonly store: ProfileStore) {}
+  constructor(
+    private readonly store: ProfileStore,
+    private readonly keepPatches = false,
+  ) {}
 
   streamSegment(query: SegmentQuery): AsyncIterable<Profile[]> {
     return this.store.streamSegment(query);
@@ -24,6 +29,7 @@ export class TimedProfileStore implements ProfileStore {
   }
 
   async applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {
+    if (this.keepPatches) this.patches.push(patches);
     const started = performance.now();
     const results = await this.store.applyPatches(patches);
     this.writeMs += performance.now() - started;

@@ -52,6 +52,8 @@ export class PostgresProfileStore implements ProfileStore {
    * only when `$2` is null or lists them. The stored import bookkeeping stays unless the row carries its own.
    */
   private readonly writeSql: string;
+  /** Inserts rows from a JSON array (`$1`) whose ids are still absent; returns the ids it inserted. */
+  private readonly insertAbsentSql: string;
 
   constructor(
     private readonly pool: Pool,
@@ -71,6 +73,9 @@ export class PostgresProfileStore implements ProfileStore {
     this.writeSql =
       `INSERT INTO ${this.table} AS p (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_TYPE}) ` +
       `ON CONFLICT (id) DO UPDATE SET ${replaced.join(', ')} WHERE $2::text[] IS NULL OR p.id = ANY($2::text[]) RETURNING p.id`;
+    this.insertAbsentSql =
+      `INSERT INTO ${this.table} AS p (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_TYPE}) ` +
+      'ON CONFLICT (id) DO NOTHING RETURNING p.id';
   }
 
   /**
@@ -167,15 +172,47 @@ export class PostgresProfileStore implements ProfileStore {
     return rows[0].n;
   }
 
+  /** Creates what the batch creates in one statement where it can, then patches the rest under lock. */
   private async applyBatch(patches: ProfilePatch[]): Promise<PatchResult[]> {
+    const created = await this.createAbsent(patches);
+    const rest = patches.filter((patch) => !created.has(patch));
+    const patched = rest.length > 0 ? await this.patchUnderLock(rest) : [];
+    let next = 0;
+    return patches.map((patch) => (created.has(patch) ? { profileId: patch.profileId, outcome: 'created' } : patched[next++]));
+  }
+
+  /**
+   * A batch that creates profiles (a first import) needs neither a read nor a lock for them: each patch that
+   * creates its profile, the only one of the batch for that id, is inserted if the id is still absent, in one
+   * statement. Ids another writer holds already are left to the locked path, like every other patch.
+   */
+  private async createAbsent(patches: ProfilePatch[]): Promise<Set<ProfilePatch>> {
+    const perId = new Map<string, number>();
+    for (const { profileId } of patches) perId.set(profileId, (perId.get(profileId) ?? 0) + 1);
+    const creating = patches.filter((patch) => patch.createWith && perId.get(patch.profileId) === 1);
+    if (creating.length === 0) return new Set();
+    const now = this.clock.now();
+    // In id order, so that writers inserting overlapping ids wait on each other in one order.
+    const byId = new Map(creating.map((patch) => [patch.profileId, patch]));
+    const rows = [...byId.keys()].sort().map((id) => toRow(patchProfile(undefined, byId.get(id)!, now).next!, this.options.uniqueIdentifiers));
+    const inserted = await this.withRetries(rows.length, async () => (await this.pool.query<{ id: string }>(this.insertAbsentSql, [JSON.stringify(rows)])).rows);
+    return new Set(inserted.map(({ id }) => byId.get(id)!));
+  }
+
+  private patchUnderLock(patches: ProfilePatch[]): Promise<PatchResult[]> {
+    return this.withRetries(patches.length, () => inTransaction(this.pool, (client) => this.patchLocked(client, patches)));
+  }
+
+  /** Runs `write` again while it collides with other writers (a transient error, a profile created meanwhile). */
+  private async withRetries<T>(patchCount: number, write: () => Promise<T>): Promise<T> {
     for (let attempt = 1; attempt <= MAX_PATCH_ATTEMPTS; attempt++) {
       try {
-        return await inTransaction(this.pool, (client) => this.patchLocked(client, patches));
+        return await write();
       } catch (error) {
         if (!(error instanceof CreatedMeanwhile) && !isTransient(error)) throw error;
       }
     }
-    throw new CdpError('write_conflict', `A batch of ${patches.length} patches kept colliding with other writers; gave up after ${MAX_PATCH_ATTEMPTS} attempts`);
+    throw new CdpError('write_conflict', `A batch of ${patchCount} patches kept colliding with other writers; gave up after ${MAX_PATCH_ATTEMPTS} attempts`);
   }
 
   /**
