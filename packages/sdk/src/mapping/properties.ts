@@ -7,9 +7,9 @@ export function propertyValues(properties: Properties, name: string): PropertyVa
   return Object.hasOwn(properties, name) ? properties[name] : undefined;
 }
 
-/** A copy of `properties` with `name` set; spread defines keys, so `__proto__` stays a plain key. */
+/** A copy of `properties` with `name` set; a computed key is defined, never assigned, so `__proto__` stays a plain key. */
 export function withProperty(properties: Properties, name: string, values: PropertyValue[]): Properties {
-  return { ...properties, ...Object.fromEntries([[name, values]]) };
+  return { ...properties, [name]: values };
 }
 
 const NUMERIC_LITERAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
