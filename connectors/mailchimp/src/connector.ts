@@ -42,7 +42,7 @@ export function createMailchimpConnector(options: MailchimpConnectorOptions = {}
     goalKinds: ['import', 'export'],
     authProblems: (auth) => baseUrlProblems(auth, policy),
     async connect(auth, context) {
-      return openSession(resolveCredentials(auth, context, policy), sessionOptions, context.logger);
+      return openSession(resolveCredentials(auth, context, policy), sessionOptions, context.logger, context.leases);
     },
   };
 }

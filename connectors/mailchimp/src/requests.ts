@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CdpError, InvalidCredentialsError, RetryableError, type CallStats, type Logger } from '@cdp/sdk';
 import type { OfficialClient } from './official-client.js';
 import { classifyFailure, MailchimpApiError, type Failure } from './failures.js';
-import type { KeySlots } from './key-limiter.js';
+import type { KeyGate } from './key-limiter.js';
 
 export interface RetryPolicy {
   /** Further attempts after the first one. */
@@ -26,7 +26,7 @@ export interface RequestOptions {
 export type Send = (client: OfficialClient) => Promise<unknown>;
 
 /**
- * Every call to Mailchimp goes through here: it holds one of the key's process-wide slots while the request
+ * Every call to Mailchimp goes through here: it holds one of the key's slots (see `keyGate`) while the request
  * runs (not while it backs off), retries what is worth retrying and counts calls for the run report.
  */
 export class MailchimpRequests {
@@ -36,7 +36,7 @@ export class MailchimpRequests {
 
   constructor(
     private readonly client: OfficialClient,
-    private readonly slots: KeySlots,
+    private readonly gate: KeyGate,
     private readonly options: RequestOptions,
     private readonly logger: Logger,
     /** Removes the secret from any text that came back from the server. */
@@ -47,7 +47,7 @@ export class MailchimpRequests {
   async call<T>(operation: string, send: Send): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       if (this.closed) throw new CdpError('session_closed', 'The Mailchimp session is closed');
-      const release = await this.slots.acquire(this.options.maxInFlight);
+      const release = await this.gate.acquire(this.options.maxInFlight);
       let failure: Failure;
       try {
         this.apiCalls++;

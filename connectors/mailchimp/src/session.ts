@@ -1,8 +1,8 @@
-import type { ConnectorSession, Logger } from '@cdp/sdk';
+import type { ConnectorSession, Logger, SharedLeases } from '@cdp/sdk';
 import { deletePermanently, interestCategories, marketingPermissions } from './audience-fields.js';
 import { ensureFields, listAudiences, listMembers, memberStatuses } from './audiences.js';
 import type { Credentials } from './credentials.js';
-import { slotsForKey } from './key-limiter.js';
+import { keyGate, SharedKeySlots, slotsForKey } from './key-limiter.js';
 import { createOfficialClient } from './official-client.js';
 import { readActivity } from './read-activity.js';
 import { readMembers } from './read-members.js';
@@ -14,9 +14,16 @@ export interface SessionOptions extends RequestOptions {
   timeoutMs: number;
 }
 
-/** A session over its own instance of the official client, sharing the key's process-wide slots. */
-export function openSession(credentials: Credentials, options: SessionOptions, logger: Logger): ConnectorSession {
-  const requests = new MailchimpRequests(createOfficialClient(credentials, options.timeoutMs), slotsForKey(credentials.secret), options, logger, redactor(credentials.secret));
+/** A shared slot's lease outlasts the longest request by this much. */
+const SHARED_SLOT_MARGIN_MS = 30_000;
+
+/**
+ * A session over its own instance of the official client, sharing the key's process-wide slots and, where the
+ * host shares leases, its slots across processes.
+ */
+export function openSession(credentials: Credentials, options: SessionOptions, logger: Logger, leases?: SharedLeases): ConnectorSession {
+  const shared = leases && new SharedKeySlots(leases, credentials.secret, options.timeoutMs + SHARED_SLOT_MARGIN_MS, logger);
+  const requests = new MailchimpRequests(createOfficialClient(credentials, options.timeoutMs), keyGate(slotsForKey(credentials.secret), shared), options, logger, redactor(credentials.secret));
   const tagIds = new TagIds(requests);
   return {
     async check(): Promise<void> {

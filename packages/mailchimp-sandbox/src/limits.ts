@@ -4,13 +4,17 @@ import type { SandboxCounters } from './types.js';
 export class ConnectionLimiter {
   private readonly inFlight = new Map<string, number>();
 
-  constructor(private readonly maxPerKey: number) {}
+  constructor(
+    private readonly maxPerKey: number,
+    private readonly counters: CallCounters,
+  ) {}
 
   /** Takes a slot, or returns undefined when the key is at its limit. The returned function frees it once. */
   acquire(apiKey: string): (() => void) | undefined {
     const current = this.inFlight.get(apiKey) ?? 0;
     if (current >= this.maxPerKey) return undefined;
     this.inFlight.set(apiKey, current + 1);
+    this.counters.inFlight(current + 1);
     let released = false;
     return () => {
       if (released) return;
@@ -24,7 +28,11 @@ export class ConnectionLimiter {
 
 /** Per-route call counters for tests and benchmarks. */
 export class CallCounters {
-  private counters: SandboxCounters = { total: 0, byRoute: {}, writes: 0 };
+  private counters: SandboxCounters = CallCounters.empty();
+
+  private static empty(): SandboxCounters {
+    return { total: 0, byRoute: {}, writes: 0, peakInFlight: 0 };
+  }
 
   record(method: string, route: string): void {
     const key = `${method} /3.0${route}`;
@@ -33,11 +41,15 @@ export class CallCounters {
     if (method !== 'GET') this.counters.writes += 1;
   }
 
+  inFlight(count: number): void {
+    this.counters.peakInFlight = Math.max(this.counters.peakInFlight, count);
+  }
+
   snapshot(): SandboxCounters {
     return { ...this.counters, byRoute: { ...this.counters.byRoute } };
   }
 
   reset(): void {
-    this.counters = { total: 0, byRoute: {}, writes: 0 };
+    this.counters = CallCounters.empty();
   }
 }

@@ -72,7 +72,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const store = new SandboxStore();
   const counters = new CallCounters();
   const faults = new FaultInjector(options.faults);
-  const limiter = new ConnectionLimiter(options.maxConnectionsPerKey ?? 10);
+  const limiter = new ConnectionLimiter(options.maxConnectionsPerKey ?? 10, counters);
   const admin = createAdmin(store, counters, faults);
   const closing = new AbortController();
   // Every delayed answer in flight listens on this one signal, so there are legitimately many listeners.

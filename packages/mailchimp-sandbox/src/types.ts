@@ -141,6 +141,8 @@ export interface SandboxCounters {
   byRoute: Record<string, number>;
   /** Requests with a method other than GET. */
   writes: number;
+  /** The most requests of one key in flight at once. */
+  peakInFlight: number;
 }
 
 export interface ConfirmationEmail {

@@ -170,11 +170,23 @@ export interface ConnectorSession {
   close(): Promise<void>;
 }
 
+/**
+ * Named leases every process sharing the host's state store sees (the primitive of the connections' run locks):
+ * a connector limits what several workers do together with them, such as requests in flight per API key.
+ */
+export interface SharedLeases {
+  /** Takes the lease `name` for `owner` unless another owner holds it; it expires after `leaseMs`. */
+  acquire(name: string, owner: string, leaseMs: number): Promise<boolean>;
+  release(name: string, owner: string): Promise<void>;
+}
+
 /** What a connector gets from the host when it connects: never the container, only plain services. */
 export interface ConnectContext {
   /** Reads a secret reference (`{ env: NAME }`); the value must never be logged. */
   secret(ref: { env: string }): string;
   logger: Logger;
+  /** Leases shared with the other processes of the deployment; absent where the host has no state store. */
+  leases?: SharedLeases;
 }
 
 /** A pluggable connector: its id, its auth schema and how to open a session. */

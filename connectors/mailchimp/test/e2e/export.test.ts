@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { periodKey, type Connector, type ExportGoal, type MemberPayload, type Profile } from '@cdp/sdk';
+import { periodKey, type Connector, type ExportGoal, type MemberPayload, type Profile, type StateStore } from '@cdp/sdk';
 import { createMailchimpConnector } from '../../src/index.js';
 import { API_KEY, audienceReport, newsletterExport, profile, Worlds, type World, type WorldStores, type WorldOptions } from './world.js';
 
@@ -71,6 +71,23 @@ describe('export goal: who qualifies', () => {
     const report = await w.run();
     expect(w.members('news1').map((m) => m.email_address)).toEqual(['active@example.com']);
     expect(audienceReport(report).skipped).toEqual({ notInStage: 1 });
+  });
+});
+
+describe('export goal: the API key shared with other processes', () => {
+  it('holds one of the key\'s slots shared through the state store for every request, named by part of the key\'s digest', async () => {
+    const w = await start(Array.from({ length: 3 }, (_, i) => profile(`p${i}`, `p${i}@example.com`)), exportGoal());
+    const slots: string[] = [];
+    const state = Object.create(w.stores.state) as StateStore;
+    state.acquireLock = (name, owner, leaseMs) => {
+      if (name.startsWith('mailchimp-api-slot:')) slots.push(name);
+      return w.stores.state.acquireLock(name, owner, leaseMs);
+    };
+    w.sandbox.admin.resetCounters();
+    expect(audienceReport(await w.serviceOver(w.stores.profiles, state).runNow('e2e'))).toMatchObject({ created: 3 });
+    expect(slots).toHaveLength(w.sandbox.admin.counters().total);
+    for (const name of slots) expect(name).toMatch(/^mailchimp-api-slot:[0-9a-f]{16}:\d$/);
+    expect(slots.join()).not.toContain(API_KEY.split('-')[0].slice(0, 16));
   });
 });
 

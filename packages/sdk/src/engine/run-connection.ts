@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection, ExportGoal, ImportGoal } from '../config/generated-types.js';
-import type { AudienceInfo, ConnectContext, Connector, ConnectorSession } from '../connector.js';
+import type { AudienceInfo, ConnectContext, Connector, ConnectorSession, SharedLeases } from '../connector.js';
 import { AlreadyRunningError, CdpError, InvalidConfigError, type ConfigProblem } from '../errors.js';
 import type { Catalog } from '../ports/catalog.js';
 import type { ProfileStore } from '../ports/profile-store.js';
@@ -72,7 +72,7 @@ export async function runConnection(connection: Connection, given: RunDependenci
   let refused: InvalidConfigError | undefined;
   try {
     if (!dryRun) await closeInterruptedRuns(state, connection.id, report.startedAt);
-    session = await deps.connector.connect(connection.auth, { secret: secrets.secret, logger: deps.logger });
+    session = await deps.connector.connect(connection.auth, { secret: secrets.secret, logger: deps.logger, leases: leasesOf(state) });
     const audiences = await knownAudiences(session, connection);
     if (!dryRun) await state.saveRun(report);
     const context: GoalContext = { ...deps, connection, session, audiences, options: request, signal: stop.signal, redact: secrets.redact };
@@ -197,6 +197,14 @@ async function notify({ notifier, logger }: Pick<RunDependencies, 'notifier' | '
   } catch (error) {
     logger.log('warn', 'run notification failed', { connectionId: connection.id, runId: report.runId, error: describe(error) });
   }
+}
+
+/** The state store's leases (its run locks) as the connector sees them. */
+function leasesOf(state: StateStore): SharedLeases {
+  return {
+    acquire: async (name, owner, leaseMs) => (await state.acquireLock(name, owner, leaseMs)).acquired,
+    release: (name, owner) => state.releaseLock(name, owner),
+  };
 }
 
 /** The one signal goals stop on; its reason says why: the caller's signal aborted, or the heartbeat lost the lock. */

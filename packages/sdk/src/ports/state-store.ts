@@ -89,7 +89,10 @@ export interface StateStore {
    */
   claimScheduledSlot(connectionId: string, slot: Date): Promise<boolean>;
 
-  /** Takes the connection's run lock as a lease; refused while another owner's lease is live. */
+  /**
+   * Takes a named lease: a connection's run lock (named by the connection's id), or a lease a connector shares
+   * between processes (`SharedLeases`). Refused while another owner's lease is live.
+   */
   acquireLock(connectionId: string, owner: string, leaseMs: number): Promise<LockAnswer>;
   /** Extends the lease; false when the owner no longer holds it. */
   renewLock(connectionId: string, owner: string, leaseMs: number): Promise<boolean>;
