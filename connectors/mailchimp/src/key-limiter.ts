@@ -1,6 +1,6 @@
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger, SharedLeases } from '@cdp/sdk';
+import { RetryableError, type Logger, type SharedLeases } from '@cdp/sdk';
 
 /** Mailchimp processes at most 10 simultaneous requests per account; the 11th gets 429. */
 export const MAX_IN_FLIGHT_PER_KEY = 10;
@@ -95,7 +95,9 @@ export class SharedKeySlots {
     this.prefix = `mailchimp-api-slot:${keyDigest(secret).slice(0, 16)}`;
   }
 
+  /** Waits for a free slot; gives up (retryable) when none frees within a lease, the longest a live holder keeps one. */
   async acquire(): Promise<Release> {
+    const giveUpAt = performance.now() + this.leaseMs;
     for (let pause = SHARED_POLL_MS.first; ; pause = Math.min(pause * 2, SHARED_POLL_MS.max)) {
       // Each acquirer starts at a random slot, so processes do not all ask for the same one first.
       const first = randomInt(MAX_IN_FLIGHT_PER_KEY);
@@ -103,6 +105,9 @@ export class SharedKeySlots {
         const name = `${this.prefix}:${(first + i) % MAX_IN_FLIGHT_PER_KEY}`;
         const owner = randomUUID();
         if (await this.leases.acquire(name, owner, this.leaseMs)) return () => this.free(name, owner);
+      }
+      if (performance.now() > giveUpAt) {
+        throw new RetryableError(`No request slot of this Mailchimp key came free within ${Math.round(this.leaseMs / 1000)} s: other processes hold all ${MAX_IN_FLIGHT_PER_KEY}`);
       }
       await sleep(pause / 2 + (Math.random() * pause) / 2);
     }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { InMemoryStateStore, type Logger, type SharedLeases, type StateStore } from '@cdp/sdk';
+import { InMemoryStateStore, RetryableError, type Logger, type SharedLeases, type StateStore } from '@cdp/sdk';
 import { storeBackends, type StoreBackend } from '../../../test/support/store-backends.js';
 import { keyGate, KeySlots, MAX_IN_FLIGHT_PER_KEY, SharedKeySlots } from '../src/key-limiter.js';
 import { createOfficialClient } from '../src/official-client.js';
@@ -64,6 +64,16 @@ describe('one API key shared by several worker processes', () => {
     const state = new InMemoryStateStore();
     expect(await twoWorkers(sb, [state, state])).toBe(0);
     expectSharedWithin10(sb);
+  });
+
+  it('gives up, retryable, when no slot frees within a lease (processes that died holding all ten)', async () => {
+    const state = new InMemoryStateStore();
+    const dead = new SharedKeySlots(leasesOf(state), KEY_A, 60_000, quiet);
+    await Promise.all(Array.from({ length: MAX_IN_FLIGHT_PER_KEY }, () => dead.acquire()));
+    const waiting = new SharedKeySlots(leasesOf(state), KEY_A, 200, quiet);
+    const refusal = waiting.acquire();
+    await expect(refusal).rejects.toThrow(RetryableError);
+    await expect(refusal).rejects.toThrow(/^No request slot of this Mailchimp key came free within \d+ s: other processes hold all 10$/);
   });
 
   describe.each(storeBackends('shared-key-slots').map((backend) => [backend.name, backend] as const))('over %s', (_name, backend: StoreBackend) => {
