@@ -13,7 +13,7 @@ import { removeTags, type ExportRun } from './export-run.js';
 import { throwIfLockLost, type GoalContext, type GoalOutcome } from './goal-context.js';
 import { applyRemovals, planRemovals } from './membership-sync.js';
 import { qualify } from './qualify.js';
-import { sweepSent } from './sent-sweep.js';
+import { audiencesWithoutRecords, sweepSent } from './sent-sweep.js';
 import { TaskPool } from './task-pool.js';
 import { countTouchpoints } from './touchpoint-counting.js';
 import { thresholdIndex, touchpointKeys } from './touchpoints.js';
@@ -64,6 +64,8 @@ async function exportInto(ctx: GoalContext, goal: ExportGoal, tallies: AudienceT
   const removals = goal.removeNonSegmentMembers && !resync ? await planRemovals(ctx, goal, tallies) : undefined;
 
   const run: ExportRun = { ctx, goal, tallies, thresholds, startedAt, existing, fieldIds, pool: new TaskPool(WRITE_CONCURRENCY) };
+  // Asked before anything is written: where the goal has no record yet, this run's own leave the sweep nothing to do.
+  const unwritten = since === undefined && !resync ? await audiencesWithoutRecords(run) : new Set<string>();
   try {
     let done = 0;
     // A first or full run sends the whole segment: its size is the progress total (a delta's is not known).
@@ -79,7 +81,7 @@ async function exportInto(ctx: GoalContext, goal: ExportGoal, tallies: AudienceT
 
     // What the segment stream cannot show: held or failed profiles that did not change, withdrawn consent,
     // deleted profiles, and tags of profiles that left the segment.
-    const { revisit, withdrawn } = await sweepSent(run, since);
+    const { revisit, withdrawn } = await sweepSent(run, since, unwritten);
     for (let start = 0; start < revisit.length; start += batchSizeOf(goal)) {
       await exportBatch(run, await ctx.profiles.findById(revisit.slice(start, start + batchSizeOf(goal))));
     }

@@ -39,15 +39,16 @@ export interface SweepResult {
  *   adopted by it (its `profileId`), so that profile's changes and deletion find the record.
  * Profiles the segment stream already brought into this run (changed since `since`) are not revisited, and
  * records of profiles unchanged since `since` are left alone (see `recordsToLookAt`). A first or full run walks
- * every record; a delta on a store with a change feed reads only the records that can need anything (see
- * `recordsOfChanges`), otherwise it walks them too.
+ * every record, except in `unwritten` audiences (see `audiencesWithoutRecords`); a delta on a store with a change
+ * feed reads only the records that can need anything (see `recordsOfChanges`), otherwise it walks them too.
  */
-export async function sweepSent(run: ExportRun, since: Date | undefined): Promise<SweepResult> {
+export async function sweepSent(run: ExportRun, since: Date | undefined, unwritten: Set<string>): Promise<SweepResult> {
   const { ctx, goal } = run;
   const revisit = new Set<string>();
   const withdrawn = new Set<string>();
   const deleted = since === undefined ? undefined : await deletedSince(ctx.profiles, since);
   for (const [index, audienceId] of goal.audiences.entries()) {
+    if (unwritten.has(audienceId)) continue;
     const batches =
       since === undefined || deleted === undefined
         ? walk(ctx.state.streamSent(ctx.connection.id, goal.id, audienceId, SWEEP_BATCH))
@@ -79,6 +80,28 @@ export async function sweepSent(run: ExportRun, since: Date | undefined): Promis
     }
   }
   return { revisit: [...revisit], withdrawn };
+}
+
+/**
+ * The goal's audiences it had written no member of when a first or full run starts. The sweep has nothing to do
+ * there: every record is this run's, written from its profile as the stream gave it (consenting, with its current
+ * tags, no earlier payload to untag), and what changes after the run started is the next run's, which looks at
+ * every profile changed or deleted since then. So a first run does not read its audience's records and profiles
+ * a second time.
+ */
+export async function audiencesWithoutRecords(run: ExportRun): Promise<Set<string>> {
+  const { ctx, goal } = run;
+  const unwritten = new Set<string>();
+  for (const audienceId of goal.audiences) {
+    if (!(await anyRecord(ctx.state.streamSent(ctx.connection.id, goal.id, audienceId, 1)))) unwritten.add(audienceId);
+  }
+  return unwritten;
+}
+
+/** Whether the walk yields a record; it stops (its cursor closed) at the first batch. */
+async function anyRecord(walk: AsyncIterable<SentRecord[]>): Promise<boolean> {
+  for await (const records of walk) return records.length > 0;
+  return false;
 }
 
 /** Records to look at, with the profiles among theirs already read and known to have changed since `since`. */
