@@ -62,7 +62,7 @@ lengthens wall times (efficiency, naive ratio) but not CPU-time figures (profile
 | | |
 |---|---|
 | Full export | ${fmt(o.profiles)} profiles, 5 merge fields + segment tags, one audience, batches of 500 |
-| Sandbox | own process, ${o.latencyMs} ms added latency per request, 10 connections per key |
+| Sandbox | own process, each request answered ${o.latencyMs} ms after it arrived (its processing included, requests handled side by side), 10 connections per key |
 | Realistic latency | ${realistic ? `the full export again at ${fmt(o.realisticLatencyMs)} ms per request: Mailchimp publishes no latency for batch subscribe (only a 120 s timeout); a call that validates and writes 500 members takes a second or more, so this is the low end, where the bound is hardest to approach` : 'skipped (`--realistic-latency 0`)'} |
 | Naive sync sample | ${fmt(o.naiveSample)} profiles, sequential \`setListMember\`, same latency |
 | Delta | ${fmt(o.changedShare * 100, 1)}% of profiles changed, then a re-run with nothing changed |

@@ -33,7 +33,7 @@ export const DOCS_REPORT = 'docs/benchmarks.md';
 
 export const USAGE = `Usage: npm run bench -- [options]
   --profiles N         profiles of the full export (default 100000)
-  --latency MS         latency the sandbox adds per request (default 50)
+  --latency MS         how long after it arrives the sandbox answers a request (default 50)
   --realistic-latency MS
                        latency of a second full export, a realistic one for a 500-member batch
                        subscribe (default 1000; 0 skips it)

@@ -32,7 +32,7 @@ const HOT_FUNCTIONS_LISTED = 15;
 /** The official client's code and the HTTP library it sends with: fixed costs the export cannot change. */
 const CLIENT_PATHS = ['/node_modules/@mailchimp/mailchimp_marketing/', '/node_modules/superagent/'];
 
-/** The full export with no added latency: what the process itself costs per profile. */
+/** The full export with no latency: what the process itself costs per profile. */
 async function engineScenario(params: EngineParams): Promise<EngineResult> {
   const sandbox = await startSandboxProcess(0);
   try {

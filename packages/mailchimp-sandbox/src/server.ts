@@ -128,14 +128,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       response.once('close', release);
       const body = await readBody(request);
       const fault = faults.next();
-      if (faults.latencyMs > 0) await sleep(faults.latencyMs, undefined, { signal: closing.signal });
-      if (fault === 'reset') {
+      // The answer comes `latencyMs` after the request arrived, its own processing included, as from a remote
+      // service that handles an account's requests side by side: one request's work does not delay another's answer.
+      const arrived = performance.now();
+      const answerAfter = (ms: number) => (ms > 0 ? sleep(Math.max(0, ms - (performance.now() - arrived)), undefined, { signal: closing.signal }) : undefined);
+      if (fault === 'reset' || fault === '429' || fault === '500' || fault === '503') {
+        await answerAfter(faults.latencyMs);
+        if (fault !== 'reset') throw faultError(fault, faults.retryAfterSeconds);
         request.socket.destroy();
         return;
       }
-      if (fault === '429' || fault === '500' || fault === '503') throw faultError(fault, faults.retryAfterSeconds);
-      if (fault === 'slow') await sleep(faults.slowMs, undefined, { signal: closing.signal });
+      // A slow request is handled only when its long wait is over, as before a client gives up on it.
+      if (fault === 'slow') await answerAfter(faults.latencyMs + faults.slowMs);
       const { result, headers } = dispatch(method, path, url.searchParams, body, apiKey);
+      await answerAfter(faults.latencyMs);
       answer(result.status, result.body, headers);
     } catch (error) {
       if (closing.signal.aborted) return;

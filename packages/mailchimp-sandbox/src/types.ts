@@ -76,7 +76,7 @@ export interface SandboxSeed {
 }
 
 export interface FaultConfig {
-  /** Added to every /3.0 request before it is answered. */
+  /** Every /3.0 request is answered this long after it arrived, its processing included (at least its processing time). */
   latencyMs?: number;
   /** Shares (0..1) of /3.0 requests that get each fault; drawn from one seeded PRNG. */
   rate429?: number;
