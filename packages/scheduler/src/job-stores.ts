@@ -10,6 +10,8 @@ export interface JobStore {
   backend: AgendaBackend;
   /** The key a connection's job is upserted by, so workers refreshing at once keep one job per connection. */
   uniqueKey(connectionId: string): Record<string, unknown>;
+  /** Whether a save failed because another worker saved the same connection's job at the same moment. */
+  isDuplicate(error: unknown): boolean;
   /** One round trip to the database: it throws when the database does not answer (a readiness check). */
   ping(): Promise<void>;
 }
@@ -22,6 +24,7 @@ export function mongoJobs(db: Db): JobStore {
   return {
     backend: new MongoBackend({ mongo: db, collection: JOBS_COLLECTION }),
     uniqueKey: (connectionId) => ({ _id: jobIdOf(connectionId) }),
+    isDuplicate: (error) => (error as { code?: unknown }).code === 11000,
     ping: async () => void (await db.command({ ping: 1 })),
   };
 }
@@ -31,13 +34,16 @@ export function postgresJobs(pool: Pool): JobStore {
   return {
     backend: new OneAtATimeSchemaBackend(pool),
     uniqueKey: (connectionId) => ({ 'data.connectionId': connectionId }),
+    isDuplicate: (error) => (error as { code?: unknown }).code === '23505',
     ping: async () => void (await pool.query('SELECT 1')),
   };
 }
 
 /**
  * Agenda's PostgreSQL backend, connecting one process at a time: its schema statements (`CREATE … IF NOT EXISTS`)
- * fail with a duplicate key when two workers start together on a fresh database.
+ * fail with a duplicate key when two workers start together on a fresh database. It also makes the database hold
+ * one job per connection: the backend's unique save reads, then inserts, so two workers saving a connection's
+ * first job at the same moment would both insert (duplicates a version without the index left are dropped first).
  */
 class OneAtATimeSchemaBackend extends PostgresBackend {
   constructor(private readonly lockPool: Pool) {
@@ -50,6 +56,9 @@ class OneAtATimeSchemaBackend extends PostgresBackend {
       await client.query("SELECT pg_advisory_lock(hashtext('cdp-agenda-schema'))");
       try {
         await super.connect();
+        const table = `"${JOBS_TABLE}"`;
+        await client.query(`DELETE FROM ${table} a USING ${table} b WHERE a.name = b.name AND a.data->>'connectionId' = b.data->>'connectionId' AND a.id > b.id`);
+        await client.query(`CREATE UNIQUE INDEX IF NOT EXISTS "${JOBS_TABLE}_one_per_connection" ON ${table} (name, (data->>'connectionId'))`);
       } finally {
         await client.query("SELECT pg_advisory_unlock(hashtext('cdp-agenda-schema'))");
       }

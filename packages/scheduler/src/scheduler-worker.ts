@@ -165,7 +165,13 @@ export class SchedulerWorker {
     const data: ScheduledRunData = { connectionId, slot, scheduleKey: scheduleKeyOf(schedule) };
     const job = fired ?? this.agenda.create(SCHEDULED_RUN_JOB, data).unique(this.options.jobs.uniqueKey(connectionId));
     job.attrs.data = data;
-    await job.schedule(slot).save();
+    try {
+      await job.schedule(slot).save();
+    } catch (error) {
+      // Another worker saved this connection's first job at the same moment: saved again, it updates that one.
+      if (fired || !this.options.jobs.isDuplicate(error)) throw error;
+      await job.save();
+    }
     this.logger.log('debug', 'connection scheduled', { connectionId, slot: slot.toISOString() });
   }
 
