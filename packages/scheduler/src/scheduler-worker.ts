@@ -128,15 +128,10 @@ export class SchedulerWorker {
       if (connection.enabled && connection.schedule) wanted.set(connection.id, connection.schedule);
     }
     const jobs = await this.scheduledJobs();
-    const kept = new Set<string>();
     for (const job of jobs) {
-      // A second job of one connection (two workers creating it at once, where the backend's upsert is not atomic) goes too.
-      if (wanted.has(job.data.connectionId) && !kept.has(job.data.connectionId)) {
-        kept.add(job.data.connectionId);
-        continue;
-      }
+      if (wanted.has(job.data.connectionId)) continue;
       await this.agenda.cancel({ id: job.id });
-      if (!wanted.has(job.data.connectionId)) this.logger.log('info', 'connection unscheduled', { connectionId: job.data.connectionId });
+      this.logger.log('info', 'connection unscheduled', { connectionId: job.data.connectionId });
     }
     for (const [connectionId, schedule] of wanted) {
       const job = jobs.find((candidate) => candidate.data.connectionId === connectionId);
