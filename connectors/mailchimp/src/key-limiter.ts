@@ -58,7 +58,7 @@ export class KeySlots {
 
 const slotsByKey = new Map<string, KeySlots>();
 
-/** A key as it may be named or stored: part of its SHA-256 digest, never the key. */
+/** A key's SHA-256 digest (hex): how a key is held or named here, never the key itself. */
 function keyDigest(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { DumpedMember, SeedMember } from '@cdp/mailchimp-sandbox';
+import { startSandbox, type DumpedMember, type SeedMember } from '@cdp/mailchimp-sandbox';
 import { subscriberHash, type ConnectorSession, type MemberPayload } from '@cdp/sdk';
 import { collect, connect, KEY_A, startTestSandbox, type TestSandbox } from './support/sandbox-session.js';
 
@@ -27,6 +27,24 @@ describe('writing members', () => {
     session = await connect(sb.sandbox);
   });
   afterAll(() => sb.sandbox.close());
+
+  it('asks batch subscribe to answer with only what it reads: each member\'s email, an update\'s status, the errors', async () => {
+    const answers: unknown[] = [];
+    const own = await startSandbox({
+      seed: { apiKeys: [KEY_A], lists: [{ id: 'L1', name: 'News', members: existing }] },
+      onResponse: ({ method, route, body }) => void (method === 'POST' && route === '/lists/{list_id}' && answers.push(body)),
+    });
+    try {
+      const known = new Set([subscriberHash('ann@shop.com')]);
+      await (await connect(own)).members.upsertMembers('L1', ['ann@shop.com', 'new@shop.com'].map((e) => payload(e)), { createMembers: true, newMemberStatus: 'subscribed', knownMembers: known });
+      expect(answers).toEqual([
+        { new_members: [], updated_members: [{ email_address: 'ann@shop.com', status: 'subscribed' }], errors: [] },
+        { new_members: [{ email_address: 'new@shop.com' }], updated_members: [], errors: [] },
+      ]);
+    } finally {
+      await own.close();
+    }
+  });
 
   it('creates new members and updates existing ones without touching their status', async () => {
     const results = await session.members.upsertMembers('L1', ['ann@shop.com', 'new@shop.com', 'dan@shop.com'].map((e) => payload(e)), {
