@@ -188,7 +188,7 @@ function efficiencyCheck(run: RunFigures, profiles: number, latencyMs: number, t
   };
 }
 
-/** Batch calls against the calls every run makes whatever its size (the merge-field check). */
+/** Batch calls against the calls every run makes whatever its size (the audience and its merge fields). */
 function callsNote(byRoute: Record<string, number>, profiles: number): string {
   const batchCalls = byRoute[BATCH_ROUTE] ?? 0;
   const fixed = Object.entries(byRoute).filter(([route]) => route !== BATCH_ROUTE);
