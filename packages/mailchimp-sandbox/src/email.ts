@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 const DOMAIN_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
@@ -7,7 +7,7 @@ const RESERVED_TLDS = new Set(['invalid', 'test', 'localhost', 'example']);
 
 /** Mailchimp's identity for a member: MD5 of the lowercased (trimmed) email. */
 export function subscriberHash(email: string): string {
-  return createHash('md5').update(email.trim().toLowerCase()).digest('hex');
+  return hash('md5', email.trim().toLowerCase(), 'hex');
 }
 
 /** Whether Mailchimp would take this as a real address (syntax, a dotted domain, a plausible TLD). */

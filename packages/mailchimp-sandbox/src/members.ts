@@ -51,7 +51,7 @@ export function parseTags(value: unknown): string[] | undefined {
 }
 
 export function assertNotForgotten(list: ListRecord, email: string): void {
-  if (list.forgotten.has(subscriberHash(email))) {
+  if (list.forgotten.size > 0 && list.forgotten.has(subscriberHash(email))) {
     throw new ApiError(400, 'Forgotten Email Not Subscribed',
       `${email} was permanently deleted and cannot be re-imported. The contact must re-subscribe to get back on the list.`);
   }

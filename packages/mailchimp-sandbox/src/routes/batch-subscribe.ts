@@ -22,13 +22,16 @@ function itemError(email: string, error: string, code: BatchError['error_code'] 
   return { error: { email_address: email, error, error_code: code, field, field_message: fieldMessage } };
 }
 
-/** One member of a batch: the same rules as the single-member endpoints, reported as an item error. */
-function subscribeOne(context: RouteContext, list: ListRecord, item: unknown, updateExisting: boolean, syncTags: boolean): ItemOutcome {
+/**
+ * One member of a batch (`hash`: its subscriber hash, known from the duplicate check): the same rules as the
+ * single-member endpoints, reported as an item error.
+ */
+function subscribeOne(context: RouteContext, list: ListRecord, item: unknown, hash: string, updateExisting: boolean, syncTags: boolean): ItemOutcome {
   const body = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
   const rawEmail = typeof body.email_address === 'string' ? body.email_address : '';
   try {
     const email = requireEmail(body.email_address);
-    const existing = list.members.get(subscriberHash(email));
+    const existing = list.members.get(hash);
     if (existing && !updateExisting) {
       return itemError(email, `${email} is already a list member, do you want to update? please provide update_existing:true in the request body`, 'ERROR_CONTACT_EXISTS');
     }
@@ -82,7 +85,7 @@ function batchSubscribe(context: RouteContext): Record<string, unknown> {
       continue;
     }
     seen.add(hash);
-    const outcome = subscribeOne(context, list, item, updateExisting, syncTags);
+    const outcome = subscribeOne(context, list, item, hash, updateExisting, syncTags);
     if ('error' in outcome) errors.push(outcome.error);
     else (outcome.created ? created : updated).push(outcome.member);
   }
