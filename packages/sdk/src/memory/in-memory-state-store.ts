@@ -165,33 +165,36 @@ export class InMemoryStateStore implements StateStore {
 /** One goal's records in one audience, found by member, by profile, and by waiting for a retry. */
 class AudienceRecords {
   readonly byMember = new Map<string, SentRecord>();
-  private readonly byProfile = new Map<string, Set<string>>();
+  /** Profile → its members; nearly always one, so an array, not a Set per profile. */
+  private readonly byProfile = new Map<string, string[]>();
   private readonly retrying = new Set<string>();
 
   put(record: SentRecord): void {
     const previous = this.byMember.get(record.memberId)?.profileId;
-    if (previous !== undefined && previous !== record.profileId) {
-      const members = this.byProfile.get(previous);
-      members?.delete(record.memberId);
-      if (members?.size === 0) this.byProfile.delete(previous);
-    }
+    if (previous !== undefined && previous !== record.profileId) this.unlink(previous, record.memberId);
     this.byMember.set(record.memberId, record);
-    if (record.profileId !== undefined) {
-      let members = this.byProfile.get(record.profileId);
-      if (!members) this.byProfile.set(record.profileId, (members = new Set()));
-      members.add(record.memberId);
+    if (record.profileId !== undefined && previous !== record.profileId) {
+      const members = this.byProfile.get(record.profileId);
+      if (!members) this.byProfile.set(record.profileId, [record.memberId]);
+      else if (!members.includes(record.memberId)) members.push(record.memberId);
     }
     if (record.retry === undefined) this.retrying.delete(record.memberId);
     else this.retrying.add(record.memberId);
   }
 
   forProfiles(profileIds: string[]): SentRecord[] {
-    const members = new Set(profileIds.flatMap((id) => [...(this.byProfile.get(id) ?? [])]));
+    const members = new Set(profileIds.flatMap((id) => this.byProfile.get(id) ?? []));
     return [...members].map((memberId) => this.byMember.get(memberId)!);
   }
 
   waitingForRetry(): SentRecord[] {
     return [...this.retrying].map((memberId) => this.byMember.get(memberId)!);
+  }
+
+  private unlink(profileId: string, memberId: string): void {
+    const members = this.byProfile.get(profileId)?.filter((id) => id !== memberId) ?? [];
+    if (members.length === 0) this.byProfile.delete(profileId);
+    else this.byProfile.set(profileId, members);
   }
 }
 
