@@ -140,8 +140,8 @@ export function checkTargets(results: Results): TargetCheck[] {
       met: share <= 0.05,
       note:
         "A delta reads the last-sent records of the profiles changed or deleted since the last run (PostgreSQL's change feed and deletion " +
-        'trigger) and those waiting for a retry, not every record; what remains is the run\'s fixed cost (the lock, two API calls) and the ' +
-        'changed members themselves, so the share moves with the machine\'s load near the target.',
+        'trigger) and those waiting for a retry, not every record; what remains is the run\'s fixed cost (the lock, two API calls, counting ' +
+        'the profiles exchanged so far) and the changed members themselves, so the share moves with the machine\'s load near the target.',
     });
   }
 
