@@ -127,6 +127,26 @@ export function describeStateStoreContract(name: string, open: () => Promise<Ope
         const streamed = batches.flat().sort((a, b) => a.memberId.localeCompare(b.memberId));
         expect(streamed).toEqual(records);
       });
+
+      it('keeps records apart from the objects given and handed out: changing either does not change the stored one', async () => {
+        const connection = freshId('conn');
+        const withInterest = (): SentRecord => {
+          const record = sentRecord('a');
+          record.payload!.interests = [{ category: 'c', interest: 'i', subscribed: true }];
+          return record;
+        };
+        const given = withInterest();
+        await store.putSent(connection, 'g', 'list', [given]);
+        given.payload!.mergeFields.FNAME = 'Changed';
+        given.payload!.tags.push('changed');
+        given.payload!.interests![0].subscribed = false;
+        given.sentAt.setUTCFullYear(2000);
+        const read = (await store.getSent(connection, 'g', 'list', ['a'])).get('a')!;
+        expect(read).toEqual(withInterest());
+        read.payload!.tags.push('changed');
+        read.sentAt.setUTCFullYear(2000);
+        expect((await store.getSent(connection, 'g', 'list', ['a'])).get('a')).toEqual(withInterest());
+      });
     });
 
     describe('sent records of profiles, and waiting for a retry', () => {

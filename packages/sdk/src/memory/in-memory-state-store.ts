@@ -8,6 +8,7 @@ import {
   type StateStore,
   type TouchpointKey,
 } from '../ports/state-store.js';
+import type { MemberPayload } from '../connector.js';
 import type { RunReport } from '../report.js';
 import { copyData } from './copy-data.js';
 
@@ -48,7 +49,7 @@ export class InMemoryStateStore implements StateStore {
     const found = new Map<string, SentRecord>();
     for (const memberId of memberIds) {
       const record = records?.byMember.get(memberId);
-      if (record) found.set(memberId, copyData(record));
+      if (record) found.set(memberId, copyRecord(record));
     }
     return found;
   }
@@ -59,7 +60,7 @@ export class InMemoryStateStore implements StateStore {
     if (!audiences) this.sent.set(goalKey, (audiences = new Map()));
     let members = audiences.get(audienceId);
     if (!members) audiences.set(audienceId, (members = new AudienceRecords()));
-    for (const record of records) members.put(copyData(record));
+    for (const record of records) members.put(copyRecord(record));
   }
 
   streamSent(connectionId: string, goalId: string, audienceId: string, batchSize: number): AsyncIterable<SentRecord[]> {
@@ -67,7 +68,7 @@ export class InMemoryStateStore implements StateStore {
   }
 
   async sentForProfiles(connectionId: string, goalId: string, audienceId: string, profileIds: string[]): Promise<SentRecord[]> {
-    return (this.sent.get(keyOf(connectionId, goalId))?.get(audienceId)?.forProfiles(profileIds) ?? []).map((record) => copyData(record));
+    return (this.sent.get(keyOf(connectionId, goalId))?.get(audienceId)?.forProfiles(profileIds) ?? []).map(copyRecord);
   }
 
   sentWaitingForRetry(connectionId: string, goalId: string, audienceId: string, batchSize: number): AsyncIterable<SentRecord[]> {
@@ -200,7 +201,24 @@ class AudienceRecords {
 
 /** Copies of the records, `batchSize` at a time, copied as each batch is taken. */
 async function* inBatches(records: SentRecord[], batchSize: number): AsyncIterable<SentRecord[]> {
-  for (let start = 0; start < records.length; start += batchSize) yield records.slice(start, start + batchSize).map((record) => copyData(record));
+  for (let start = 0; start < records.length; start += batchSize) yield records.slice(start, start + batchSize).map(copyRecord);
+}
+
+/**
+ * A deep copy of a record, by its known shape (as cloneProfile copies profiles): several times faster than
+ * copyData, and every record a run writes is copied.
+ */
+function copyRecord(record: SentRecord): SentRecord {
+  const copy: SentRecord = { ...record, sentAt: new Date(record.sentAt.getTime()) };
+  if (record.payload) copy.payload = copyPayload(record.payload);
+  return copy;
+}
+
+function copyPayload(payload: MemberPayload): MemberPayload {
+  const copy: MemberPayload = { ...payload, mergeFields: { ...payload.mergeFields }, tags: payload.tags.slice() };
+  if (payload.interests) copy.interests = payload.interests.map((interest) => ({ ...interest }));
+  if (payload.marketingPermissions) copy.marketingPermissions = payload.marketingPermissions.map((permission) => ({ ...permission }));
+  return copy;
 }
 
 function leaseEnd(now: Date, leaseMs: number): Date {
