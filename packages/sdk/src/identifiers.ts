@@ -5,8 +5,8 @@ const MAX_EMAIL_LENGTH = 254;
 const MAX_LOCAL_LENGTH = 64;
 const MAX_LABEL_LENGTH = 63;
 
-/** Dot-atom characters of RFC 5322, ASCII only: Mailchimp refuses non-ASCII local parts. */
-const LOCAL_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+$/;
+/** A dot-atom of RFC 5322 (atoms joined by single dots), ASCII only: Mailchimp refuses non-ASCII local parts. */
+const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 /** A domain label: letters (internationalised domains allowed), digits, inner hyphens. */
 const DOMAIN_LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?$/u;
 
@@ -46,7 +46,7 @@ export function isValidEmail(normalized: string): boolean {
 }
 
 function isValidLocalPart(local: string): boolean {
-  return local.length > 0 && local.length <= MAX_LOCAL_LENGTH && local.split('.').every((atom) => LOCAL_ATOM.test(atom));
+  return local.length <= MAX_LOCAL_LENGTH && LOCAL_PART.test(local);
 }
 
 function isValidDomain(domain: string): boolean {

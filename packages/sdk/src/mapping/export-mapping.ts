@@ -168,22 +168,20 @@ function segmentTags(profile: Profile, tags: ExportGoal['segmentTags']): { names
 export function payloadHash(payload: MemberPayload): string {
   // The payload's shape is fixed, so a canonical form is just its parts in a fixed order: merge fields sorted
   // by tag and tags sorted, each part JSON-quoted so no value can imitate a separator.
-  const parts = [quoted(payload.memberId), quoted(payload.email)];
-  for (const tag of sortedInPlace(Object.keys(payload.mergeFields))) parts.push(`,${quoted(tag)}:${quoted(payload.mergeFields[tag])}`);
-  parts.push('|');
-  for (const tag of sortedInPlace(payload.tags.slice())) parts.push(`,${quoted(tag)}`);
-  parts.push(...audienceFieldHashParts(payload));
-  return hash('sha1', parts.join(''), 'hex');
+  let canonical = quoted(payload.memberId) + quoted(payload.email);
+  for (const tag of sortedInPlace(Object.keys(payload.mergeFields))) canonical += `,${quoted(tag)}:${quoted(payload.mergeFields[tag])}`;
+  canonical += '|';
+  for (const tag of sortedInPlace(payload.tags.slice())) canonical += `,${quoted(tag)}`;
+  if (payload.interests || payload.marketingPermissions) canonical += audienceFieldHashParts(payload).join('');
+  return hash('sha1', canonical, 'hex');
 }
+
+/** Control characters, '"', '\\' and surrogates (JSON.stringify escapes lone ones): text holding any takes the full path. */
+const NEEDS_ESCAPE = /[\x00-\x1f"\\\ud800-\udfff]/;
 
 /** JSON.stringify of a string, without its cost when nothing needs escaping (the usual case). */
 function quoted(text: string): string {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    // Control characters, '"', '\\' and surrogates (JSON.stringify escapes lone ones) take the full path.
-    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) return JSON.stringify(text);
-  }
-  return `"${text}"`;
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
 
 /**
