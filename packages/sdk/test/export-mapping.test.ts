@@ -258,6 +258,17 @@ describe('payloadHash', () => {
     expect(payloadHash(payload)).toMatch(/^[0-9a-f]{40}$/);
   });
 
+  it('stays the same across versions: every stored fingerprint would otherwise send its member again', () => {
+    const stored: MemberPayload = {
+      memberId: '5d41402abc4b2a76b9719d911017c592',
+      email: 'ann@example.com',
+      mergeFields: { LNAME: 'Smith "Jr"', FNAME: 'Ann' },
+      tags: ['vip', 'Émigré'],
+      interests: [{ category: 'Topics', interest: 'News', subscribed: true }],
+    };
+    expect(payloadHash(stored)).toBe('2e2b1d4302bc575443b43b5d521f36ac82578e57');
+  });
+
   it('does not depend on key order or tag order', () => {
     const reordered: MemberPayload = {
       tags: ['newsletter', 'vip'],
