@@ -14,7 +14,7 @@ import {
 } from '@cdp/sdk';
 import type { Pool, PoolClient } from 'pg';
 import { PROFILE_COLUMNS, toProfile, toRow, type ProfileRow, type StoredProfile } from './profile-row.js';
-import { DELETION_CLOCK_MARGIN_MS, deletionFeedSchema, migrate, profileSchema } from './schema.js';
+import { DELETION_CLOCK_MARGIN_MS, deletionFeedSchema, migrate, profileSchema, pruneDeletionsSql } from './schema.js';
 import { batchesOf, ident, inTransaction, isTransient, literal } from './sql.js';
 
 export interface PostgresProfileStoreOptions {
@@ -54,14 +54,17 @@ export class PostgresProfileStore implements ProfileStore {
   private readonly writeSql: string;
   /** Inserts rows from a JSON array (`$1`) whose ids are still absent; returns the ids it inserted. */
   private readonly insertAbsentSql: string;
+  private readonly pruneDeletionsSql: string;
 
   constructor(
     private readonly pool: Pool,
     private readonly options: PostgresProfileStoreOptions,
   ) {
-    this.table = ident(options.table ?? 'profiles');
-    this.deletions = ident(`${options.table ?? 'profiles'}_deletions`);
-    this.deletionFeed = ident(`${options.table ?? 'profiles'}_deletion_feed`);
+    const table = options.table ?? 'profiles';
+    this.table = ident(table);
+    this.deletions = ident(`${table}_deletions`);
+    this.deletionFeed = ident(`${table}_deletion_feed`);
+    this.pruneDeletionsSql = pruneDeletionsSql(table);
     this.clock = options.clock ?? systemClock;
     this.writeBatchSize = options.writeBatchSize ?? DEFAULT_WRITE_BATCH;
     if (!Number.isInteger(this.writeBatchSize) || this.writeBatchSize < 1) {
@@ -135,14 +138,19 @@ export class PostgresProfileStore implements ProfileStore {
 
   /**
    * From the deletion feed the table's trigger writes, whoever deleted the rows: undefined when `since` is before the
-   * feed's start, otherwise every id stamped after `since` less the clock margin.
+   * feed's start, otherwise every id stamped after `since` less the clock margin. Deletions are kept 90 days.
    */
   async deletedSince(since: Date): Promise<string[] | undefined> {
-    const { rows: feed } = await this.pool.query<{ complete_since: Date }>(`SELECT complete_since FROM ${this.deletionFeed}`);
-    if (feed.length === 0 || feed[0].complete_since > since) return undefined;
+    // Pruned on every read too, not only when a process opens the store: a scheduler worker runs for months.
+    await this.pool.query(this.pruneDeletionsSql);
     const from = new Date(since.getTime() - DELETION_CLOCK_MARGIN_MS);
-    const { rows } = await this.pool.query<{ id: string }>(`SELECT DISTINCT id FROM ${this.deletions} WHERE deleted_at > $1`, [from]);
-    return rows.map((row) => row.id);
+    // One statement, so one snapshot: a prune by another process between two reads could drop deletions the feed
+    // read before it still claimed.
+    const { rows } = await this.pool.query<{ complete_since: Date; ids: string[] }>(
+      `SELECT complete_since, ARRAY(SELECT DISTINCT id FROM ${this.deletions} WHERE deleted_at > $1) AS ids FROM ${this.deletionFeed}`,
+      [from],
+    );
+    return rows.length === 0 || rows[0].complete_since > since ? undefined : rows[0].ids;
   }
 
   /**

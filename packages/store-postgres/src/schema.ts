@@ -109,9 +109,15 @@ export function deletionFeedSchema(table: string, startedAt: Date): string[] {
       END IF;
     END $$`,
     `INSERT INTO ${feed} (complete_since) VALUES (${literal(startedAt.toISOString())}::timestamptz) ON CONFLICT DO NOTHING`,
-    `WITH pruned AS (DELETE FROM ${deletions} WHERE deleted_at < clock_timestamp() - interval '${DELETION_RETENTION}' RETURNING deleted_at)
-      UPDATE ${feed} SET complete_since = GREATEST(complete_since, (SELECT max(deleted_at) + ${margin} FROM pruned))`,
+    pruneDeletionsSql(table),
   ];
+}
+
+/** Drops deletions past their retention and moves the feed's start past the newest one dropped. */
+export function pruneDeletionsSql(table: string): string {
+  const margin = `interval '${DELETION_CLOCK_MARGIN_MS} milliseconds'`;
+  return `WITH pruned AS (DELETE FROM ${ident(`${table}_deletions`)} WHERE deleted_at < clock_timestamp() - interval '${DELETION_RETENTION}' RETURNING deleted_at)
+      UPDATE ${ident(`${table}_deletion_feed`)} SET complete_since = GREATEST(complete_since, (SELECT max(deleted_at) + ${margin} FROM pruned))`;
 }
 
 export const STATE_SCHEMA: string[] = [

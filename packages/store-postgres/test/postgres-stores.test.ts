@@ -137,6 +137,19 @@ describe('the PostgreSQL deletion feed', () => {
     expect(await restarted.deletedSince(new Date(started.getTime() - 1))).toBeUndefined();
   });
 
+  it('drops deletions past their 90 days when read, not only when a process opens the store', async () => {
+    const yearAgo = new TestClock(new Date(Date.now() - 365 * 24 * 3600_000));
+    const profiles = new PostgresProfileStore(pool, { uniqueIdentifiers: ['email'], clock: yearAgo, table: 'long_open' });
+    await profiles.init();
+    // Stamped as the trigger stamps them: one past the retention, one within it.
+    await pool.query("INSERT INTO long_open_deletions (id, deleted_at) VALUES ('old', now() - interval '91 days'), ('recent', now() - interval '1 day')");
+
+    expect(await profiles.deletedSince(new Date(Date.now() - 2 * 24 * 3600_000))).toEqual(['recent']);
+    expect((await pool.query('SELECT id FROM long_open_deletions')).rows).toEqual([{ id: 'recent' }]);
+    // The feed no longer answers for the span the dropped deletion was in.
+    expect(await profiles.deletedSince(yearAgo.now())).toBeUndefined();
+  });
+
   it('starts again after a TRUNCATE, which fires no delete trigger', async () => {
     const profiles = await open();
     await profiles.upsertProfiles([makeProfile('truncated')]);
