@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, type Agent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { createRequire } from 'node:module';
 import type { Credentials } from './credentials.js';
 
@@ -12,6 +14,9 @@ export interface OfficialClient {
   basePath: string;
   /** Milliseconds before a request is abandoned. */
   timeout: number;
+  /** When true, `agent.attachCookies` sees every request before it is sent, and `agent.saveCookies` every answer. */
+  enableCookies: boolean;
+  agent: { attachCookies(request: { agent(agent: Agent): unknown }): void; saveCookies(response: unknown): void };
   setConfig(config: { apiKey: string } | { accessToken: string }): void;
   /** The generic request every API method is built on; resolves with `{ data }`, the parsed JSON body. */
   callApi(
@@ -44,14 +49,26 @@ export interface OfficialClient {
 // The client is CommonJS; its ApiClient constructor builds a fresh instance with its own API objects.
 const ApiClient = createRequire(import.meta.url)('@mailchimp/mailchimp_marketing/src/ApiClient.js') as new () => OfficialClient;
 
-/** A client of its own for one session's credentials, base URL and timeout. */
-export function createOfficialClient(credentials: Credentials, timeoutMs: number): OfficialClient {
+/**
+ * A client of its own for one session's credentials, base URL and timeout, sending over `connections`. The HTTP
+ * library the client sends with opens a new connection for every request (over TLS a new handshake, one or two
+ * more round trips per call) unless it is given an agent, and the client never gives one; its cookie hook sees every
+ * request before it is sent, so the session's agent is handed over there. No cookie is kept.
+ */
+export function createOfficialClient(credentials: Credentials, timeoutMs: number, connections: Agent): OfficialClient {
   const client = new ApiClient();
   // No `server` in the config: the client would otherwise rewrite the first "server" in the base URL.
   client.setConfig(credentials.kind === 'apiKey' ? { apiKey: credentials.secret } : { accessToken: credentials.secret });
   client.basePath = credentials.baseUrl;
   client.timeout = timeoutMs;
+  client.enableCookies = true;
+  client.agent = { attachCookies: (request) => request.agent(connections), saveCookies: () => {} };
   return client;
+}
+
+/** Connections kept open between a session's requests (its requests to one base URL). */
+export function keptConnections(baseUrl: string): Agent {
+  return baseUrl.startsWith('https:') ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
 }
 
 /**

@@ -3,7 +3,7 @@ import { deletePermanently, interestCategories, marketingPermissions } from './a
 import { ensureFields, listAudiences, listMembers, memberStatuses } from './audiences.js';
 import type { Credentials } from './credentials.js';
 import { keyGate, SharedKeySlots, slotsForKey } from './key-limiter.js';
-import { createOfficialClient } from './official-client.js';
+import { createOfficialClient, keptConnections } from './official-client.js';
 import { readActivity } from './read-activity.js';
 import { readMembers } from './read-members.js';
 import { removeTags, TagIds } from './remove-tags.js';
@@ -23,7 +23,9 @@ const SHARED_SLOT_MARGIN_MS = 30_000;
  */
 export function openSession(credentials: Credentials, options: SessionOptions, logger: Logger, leases?: SharedLeases): ConnectorSession {
   const shared = leases && new SharedKeySlots(leases, credentials.secret, options.timeoutMs + SHARED_SLOT_MARGIN_MS, logger);
-  const requests = new MailchimpRequests(createOfficialClient(credentials, options.timeoutMs), keyGate(slotsForKey(credentials.secret), shared), options, logger, redactor(credentials.secret));
+  const connections = keptConnections(credentials.baseUrl);
+  const client = createOfficialClient(credentials, options.timeoutMs, connections);
+  const requests = new MailchimpRequests(client, keyGate(slotsForKey(credentials.secret), shared), options, logger, redactor(credentials.secret));
   const tagIds = new TagIds(requests);
   return {
     async check(): Promise<void> {
@@ -46,6 +48,7 @@ export function openSession(credentials: Credentials, options: SessionOptions, l
     stats: () => requests.stats(),
     async close(): Promise<void> {
       requests.close();
+      connections.destroy();
     },
   };
 }

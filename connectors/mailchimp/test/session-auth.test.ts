@@ -39,6 +39,18 @@ describe('Mailchimp sessions: credentials and keys', () => {
     ]);
   });
 
+  it("keeps a session's connections open between its requests, and closes them with the session", async () => {
+    sb.sandbox.admin.resetCounters();
+    const session = await connect(sb.sandbox, KEY_A);
+    for (let call = 0; call < 5; call++) await session.check();
+    expect(sb.sandbox.admin.counters()).toMatchObject({ total: 5, connections: 1 });
+    await session.close();
+    const reopened = await connect(sb.sandbox, KEY_A);
+    await reopened.check();
+    expect(sb.sandbox.admin.counters()).toMatchObject({ total: 6, connections: 2 });
+    await reopened.close();
+  });
+
   it('refuses a wrong key with InvalidCredentialsError, without retrying and without showing the key', async () => {
     const session = await connect(sb.sandbox, UNKNOWN_KEY);
     const error = await failureOf(session.check());

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { InMemoryStateStore, RetryableError, type Logger, type SharedLeases, type StateStore } from '@cdp/sdk';
 import { storeBackends, type StoreBackend } from '../../../test/support/store-backends.js';
 import { keyGate, KeySlots, MAX_IN_FLIGHT_PER_KEY, SharedKeySlots } from '../src/key-limiter.js';
-import { createOfficialClient } from '../src/official-client.js';
+import { createOfficialClient, keptConnections } from '../src/official-client.js';
 import { MailchimpRequests } from '../src/requests.js';
 import { KEY_A, startTestSandbox, type TestSandbox } from './support/sandbox-session.js';
 
@@ -22,7 +22,7 @@ const leasesOf = (state: StateStore): SharedLeases => ({
 function workerRequests(sb: TestSandbox, state?: StateStore): MailchimpRequests {
   const shared = state && new SharedKeySlots(leasesOf(state), KEY_A, 60_000, quiet);
   return new MailchimpRequests(
-    createOfficialClient({ kind: 'apiKey', secret: KEY_A, baseUrl: sb.sandbox.baseUrl }, 10_000),
+    createOfficialClient({ kind: 'apiKey', secret: KEY_A, baseUrl: sb.sandbox.baseUrl }, 10_000, keptConnections(sb.sandbox.baseUrl)),
     keyGate(new KeySlots(), shared),
     { maxInFlight: MAX_IN_FLIGHT_PER_KEY, retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } },
     quiet,

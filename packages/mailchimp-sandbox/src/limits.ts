@@ -29,13 +29,19 @@ export class ConnectionLimiter {
 /** Per-route call counters for tests and benchmarks. */
 export class CallCounters {
   private counters: SandboxCounters = CallCounters.empty();
+  private connections = new WeakSet<object>();
 
   private static empty(): SandboxCounters {
-    return { total: 0, byRoute: {}, writes: 0, peakInFlight: 0 };
+    return { total: 0, byRoute: {}, writes: 0, peakInFlight: 0, connections: 0 };
   }
 
-  record(method: string, route: string): void {
+  /** `connection`: the socket the request came on, counted the first time it carries one. */
+  record(method: string, route: string, connection: object): void {
     const key = `${method} /3.0${route}`;
+    if (!this.connections.has(connection)) {
+      this.connections.add(connection);
+      this.counters.connections += 1;
+    }
     this.counters.total += 1;
     this.counters.byRoute[key] = (this.counters.byRoute[key] ?? 0) + 1;
     if (method !== 'GET') this.counters.writes += 1;
@@ -51,5 +57,6 @@ export class CallCounters {
 
   reset(): void {
     this.counters = CallCounters.empty();
+    this.connections = new WeakSet();
   }
 }

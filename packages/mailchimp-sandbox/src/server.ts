@@ -114,7 +114,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const method = request.method ?? 'GET';
     const path = url.pathname.slice(API_PREFIX.length) || '/';
     const route = router.match(method, path).template;
-    counters.record(method, route ?? '(unknown)');
+    counters.record(method, route ?? '(unknown)', request.socket);
     const answer = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       if (faults.echoCredentials) echoCredentials(body, request.headers.authorization ?? '');
       options.onResponse?.({ method, route, status, body });

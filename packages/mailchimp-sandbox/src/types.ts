@@ -143,6 +143,8 @@ export interface SandboxCounters {
   writes: number;
   /** The most requests of one key in flight at once. */
   peakInFlight: number;
+  /** Connections that carried API requests (a client that keeps its connections open opens few). */
+  connections: number;
 }
 
 export interface ConfirmationEmail {

@@ -50,7 +50,7 @@ describe('the standalone server and its admin HTTP endpoints', () => {
       expect(state.lists[0].members[0].status).toBe('subscribed');
       expect(state.confirmationEmails).toHaveLength(1);
 
-      expect(await (await admin('counters')).json()).toEqual({ total: 1, byRoute: { 'POST /3.0/lists/{list_id}/members': 1 }, writes: 1, peakInFlight: 1 });
+      expect(await (await admin('counters')).json()).toEqual({ total: 1, byRoute: { 'POST /3.0/lists/{list_id}/members': 1 }, writes: 1, peakInFlight: 1, connections: 1 });
       expect((await admin('counters/reset', 'POST')).status).toBe(204);
       expect(((await (await admin('counters')).json()) as { total: number }).total).toBe(0);
 
