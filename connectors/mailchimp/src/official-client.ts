@@ -66,9 +66,16 @@ export function createOfficialClient(credentials: Credentials, timeoutMs: number
   return client;
 }
 
+/**
+ * An idle connection is closed after this long, before a Node.js server closes it (its default: 5 s) just as a request
+ * is sent on it (Node's own default agent keeps idle connections 5 s).
+ */
+const IDLE_CONNECTION_MS = 4_000;
+
 /** Connections kept open between a session's requests (its requests to one base URL). */
 export function keptConnections(baseUrl: string): Agent {
-  return baseUrl.startsWith('https:') ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  const options = { keepAlive: true, timeout: IDLE_CONNECTION_MS };
+  return baseUrl.startsWith('https:') ? new HttpsAgent(options) : new HttpAgent(options);
 }
 
 /**
