@@ -155,7 +155,9 @@ export function checkTargets(results: Results): TargetCheck[] {
 function engineNote(engine: EngineResult, perCore: number): string {
   const whole =
     'The figure is the whole export process: stream copies, filters, mapping, hashing, the state store, and the official client ' +
-    "serialising requests and parsing Mailchimp's answers (trimmed to each member's email and status).";
+    "serialising requests and parsing Mailchimp's answers (trimmed to each member's email and status). Its stores are the in-process " +
+    "reference stores, which copy every profile and record in and out and keep the run's records in the process's heap, where the " +
+    'garbage collector copies them from the young generation to the old one; with database stores that work moves to the driver.';
   if (engine.clientShare === undefined || engine.gcShare === undefined) return `${whole} Run with the CPU profile to see where the time goes.`;
   return (
     `${whole} In the profiled run the official client and its HTTP library took ${fmt(engine.clientShare * 100, 1)}% of the CPU (self time; ` +
