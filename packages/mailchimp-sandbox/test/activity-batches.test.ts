@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { gunzipSync } from 'node:zlib';
 import { subscriberHash } from '@cdp/mailchimp-sandbox';
 import { clientFor, KEY_A, refusal } from './support/client.js';
-import { startCheckedSandbox, type CheckedSandbox } from './support/conformance.js';
+import { checkedSandboxForSuite } from './support/conformance.js';
 import type ApiClient from '@mailchimp/mailchimp_marketing/src/ApiClient.js';
 
 /** Reads the first file of a gzipped tar archive. */
@@ -14,28 +14,24 @@ function firstFileOf(archive: Buffer): { name: string; content: string } {
 }
 
 describe('campaign activity and batch operations', () => {
-  let checked: CheckedSandbox;
+  const checked = checkedSandboxForSuite({
+    seed: {
+      apiKeys: [KEY_A],
+      lists: [{ id: 'L1', name: 'Main', members: [{ email_address: 'ann@shop.com', status: 'subscribed' }] }, { id: 'L2', name: 'Other' }],
+      campaigns: [
+        { id: 'C1', list_id: 'L1', send_time: '2024-03-01T09:00:00+00:00', recipients: [
+          { email_address: 'ann@shop.com', activity: [{ action: 'open', timestamp: '2024-03-01T10:00:00+00:00' }, { action: 'click', timestamp: '2024-03-02T10:00:00+00:00' }] },
+          { email_address: 'bob@shop.com' },
+        ] },
+        { id: 'C2', list_id: 'L1', send_time: '2024-03-08T09:00:00+00:00', recipients: [{ email_address: 'ann@shop.com' }] },
+        { id: 'C3', list_id: 'L2', send_time: '2024-03-08T09:00:00+00:00', recipients: [] },
+      ],
+    },
+  });
   let client: ApiClient;
-
-  beforeAll(async () => {
-    checked = await startCheckedSandbox({
-      seed: {
-        apiKeys: [KEY_A],
-        lists: [{ id: 'L1', name: 'Main', members: [{ email_address: 'ann@shop.com', status: 'subscribed' }] }, { id: 'L2', name: 'Other' }],
-        campaigns: [
-          { id: 'C1', list_id: 'L1', send_time: '2024-03-01T09:00:00+00:00', recipients: [
-            { email_address: 'ann@shop.com', activity: [{ action: 'open', timestamp: '2024-03-01T10:00:00+00:00' }, { action: 'click', timestamp: '2024-03-02T10:00:00+00:00' }] },
-            { email_address: 'bob@shop.com' },
-          ] },
-          { id: 'C2', list_id: 'L1', send_time: '2024-03-08T09:00:00+00:00', recipients: [{ email_address: 'ann@shop.com' }] },
-          { id: 'C3', list_id: 'L2', send_time: '2024-03-08T09:00:00+00:00', recipients: [] },
-        ],
-      },
-    });
+  beforeAll(() => {
     client = clientFor(checked.sandbox, KEY_A);
   });
-  afterEach(() => expect(checked.violations).toEqual([]));
-  afterAll(() => checked.sandbox.close());
 
   it('lists sent campaigns of one audience since a send time (inclusive)', async () => {
     const all = await client.campaigns.list({ listId: 'L1', status: 'sent', count: 10 });

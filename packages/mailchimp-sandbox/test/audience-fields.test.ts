@@ -1,33 +1,29 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { subscriberHash } from '@cdp/mailchimp-sandbox';
 import { clientFor, KEY_A, refusal } from './support/client.js';
-import { startCheckedSandbox, type CheckedSandbox } from './support/conformance.js';
+import { checkedSandboxForSuite } from './support/conformance.js';
 import type ApiClient from '@mailchimp/mailchimp_marketing/src/ApiClient.js';
 
 // Interest categories and interests, marketing permissions (GDPR fields) and permanent deletion, through the
 // official client, every answer checked against Mailchimp's OpenAPI spec.
 
 describe('interests, marketing permissions and permanent deletion', () => {
-  let checked: CheckedSandbox;
+  const checked = checkedSandboxForSuite({
+    seed: {
+      apiKeys: [KEY_A],
+      lists: [{
+        id: 'GDPR',
+        name: 'With GDPR fields',
+        marketing_permissions: [{ marketing_permission_id: 'perm1', text: 'Email' }, { marketing_permission_id: 'perm2', text: 'Direct Mail' }],
+        interest_categories: [{ id: 'cat1', title: 'Customer type', interests: [{ id: 'int1', name: 'VIP' }, { id: 'int2', name: 'Regular' }] }],
+        members: [{ email_address: 'ann@shop.com', status: 'subscribed', interests: { int1: true }, marketing_permissions: { perm1: true } }],
+      }, { id: 'PLAIN', name: 'Without' }],
+    },
+  });
   let client: ApiClient;
-
-  beforeAll(async () => {
-    checked = await startCheckedSandbox({
-      seed: {
-        apiKeys: [KEY_A],
-        lists: [{
-          id: 'GDPR',
-          name: 'With GDPR fields',
-          marketing_permissions: [{ marketing_permission_id: 'perm1', text: 'Email' }, { marketing_permission_id: 'perm2', text: 'Direct Mail' }],
-          interest_categories: [{ id: 'cat1', title: 'Customer type', interests: [{ id: 'int1', name: 'VIP' }, { id: 'int2', name: 'Regular' }] }],
-          members: [{ email_address: 'ann@shop.com', status: 'subscribed', interests: { int1: true }, marketing_permissions: { perm1: true } }],
-        }, { id: 'PLAIN', name: 'Without' }],
-      },
-    });
+  beforeAll(() => {
     client = clientFor(checked.sandbox, KEY_A);
   });
-  afterEach(() => expect(checked.violations).toEqual([]));
-  afterAll(() => checked.sandbox.close());
 
   it('lists interest categories and their interests, and creates both', async () => {
     const categories = await client.lists.getListInterestCategories('GDPR');

@@ -1,34 +1,30 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { subscriberHash } from '@cdp/mailchimp-sandbox';
 import { clientFor, KEY_A, refusal } from './support/client.js';
-import { startCheckedSandbox, type CheckedSandbox } from './support/conformance.js';
+import { checkedSandboxForSuite } from './support/conformance.js';
 import type ApiClient from '@mailchimp/mailchimp_marketing/src/ApiClient.js';
 
 describe('batch subscribe POST /lists/{list_id}', () => {
-  let checked: CheckedSandbox;
+  const checked = checkedSandboxForSuite({
+    seed: {
+      apiKeys: [KEY_A],
+      lists: [{
+        id: 'L1',
+        name: 'Main',
+        merge_fields: [{ tag: 'FNAME', name: 'First', type: 'text' }, { tag: 'POINTS', name: 'Points', type: 'number' }],
+        members: [
+          { email_address: 'kept@shop.com', status: 'subscribed', merge_fields: { FNAME: 'Kay' }, tags: ['old'] },
+          { email_address: 'unsub@shop.com', status: 'unsubscribed' },
+          { email_address: 'bounced@shop.com', status: 'cleaned' },
+          { email_address: 'waiting@shop.com', status: 'pending' },
+        ],
+      }],
+    },
+  });
   let client: ApiClient;
-
-  beforeAll(async () => {
-    checked = await startCheckedSandbox({
-      seed: {
-        apiKeys: [KEY_A],
-        lists: [{
-          id: 'L1',
-          name: 'Main',
-          merge_fields: [{ tag: 'FNAME', name: 'First', type: 'text' }, { tag: 'POINTS', name: 'Points', type: 'number' }],
-          members: [
-            { email_address: 'kept@shop.com', status: 'subscribed', merge_fields: { FNAME: 'Kay' }, tags: ['old'] },
-            { email_address: 'unsub@shop.com', status: 'unsubscribed' },
-            { email_address: 'bounced@shop.com', status: 'cleaned' },
-            { email_address: 'waiting@shop.com', status: 'pending' },
-          ],
-        }],
-      },
-    });
+  beforeAll(() => {
     client = clientFor(checked.sandbox, KEY_A);
   });
-  afterEach(() => expect(checked.violations).toEqual([]));
-  afterAll(() => checked.sandbox.close());
 
   const member = (email: string): Promise<{ status: string; merge_fields: Record<string, unknown>; tags: { name: string }[]; last_changed: string }> =>
     client.lists.getListMember('L1', subscriberHash(email));

@@ -1,26 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { subscriberHash } from '@cdp/mailchimp-sandbox';
 import { clientFor, KEY_A, KEY_B, refusal, type ClientError } from './support/client.js';
-import { startCheckedSandbox, type CheckedSandbox } from './support/conformance.js';
+import { checkedSandboxForSuite } from './support/conformance.js';
 
 const settled = async (calls: Promise<unknown>[]): Promise<(number | string)[]> =>
   (await Promise.allSettled(calls)).map((outcome) =>
     outcome.status === 'fulfilled' ? 200 : ((outcome.reason as { status?: number; code?: string }).status ?? (outcome.reason as { code: string }).code));
 
 describe('connection limit and injected faults', () => {
-  let checked: CheckedSandbox;
-
-  beforeAll(async () => {
-    checked = await startCheckedSandbox({
-      seed: { apiKeys: [KEY_A, KEY_B], lists: [{ id: 'L1', name: 'Main', members: [{ email_address: 'ann@shop.com', status: 'subscribed' }] }] },
-    });
+  const checked = checkedSandboxForSuite({
+    seed: { apiKeys: [KEY_A, KEY_B], lists: [{ id: 'L1', name: 'Main', members: [{ email_address: 'ann@shop.com', status: 'subscribed' }] }] },
   });
-  afterEach(() => {
-    checked.sandbox.admin.setFaults({});
-    expect(checked.violations).toEqual([]);
-  });
-  afterAll(() => checked.sandbox.close());
+  afterEach(() => checked.sandbox.admin.setFaults({}));
 
   it('refuses the 11th simultaneous request of one key with 429, while another key has its own slots', async () => {
     checked.sandbox.admin.setFaults({ latencyMs: 300 });

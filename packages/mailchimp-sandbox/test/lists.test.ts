@@ -1,26 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { clientFor, KEY_A, KEY_B, refusal } from './support/client.js';
-import { startCheckedSandbox, type CheckedSandbox } from './support/conformance.js';
+import { checkedSandboxForSuite } from './support/conformance.js';
 
 describe('ping, lists and merge fields through the official client', () => {
-  let checked: CheckedSandbox;
-
-  beforeAll(async () => {
-    checked = await startCheckedSandbox({
-      seed: {
-        apiKeys: [KEY_A, KEY_B],
-        lists: [
-          { id: 'L1', name: 'Newsletter', double_optin: true, members: [{ email_address: 'ann@shop.com', status: 'subscribed' }] },
-          { id: 'L2', name: 'Custom', merge_fields: [{ tag: 'COLOR', name: 'Colour', type: 'dropdown', options: { choices: ['red', 'blue'] } }] },
-        ],
-      },
-    });
+  const checked = checkedSandboxForSuite({
+    seed: {
+      apiKeys: [KEY_A, KEY_B],
+      lists: [
+        { id: 'L1', name: 'Newsletter', double_optin: true, members: [{ email_address: 'ann@shop.com', status: 'subscribed' }] },
+        { id: 'L2', name: 'Custom', merge_fields: [{ tag: 'COLOR', name: 'Colour', type: 'dropdown', options: { choices: ['red', 'blue'] } }] },
+      ],
+    },
   });
-  afterEach(() => expect(checked.violations).toEqual([]));
-  afterAll(async () => {
-    expect(checked.checked()).toBeGreaterThan(10);
-    await checked.sandbox.close();
-  });
+  afterAll(() => expect(checked.checked()).toBeGreaterThan(10));
 
   it('answers ping for two clients with different keys in one process', async () => {
     const [a, b] = [clientFor(checked.sandbox, KEY_A), clientFor(checked.sandbox, KEY_B)];

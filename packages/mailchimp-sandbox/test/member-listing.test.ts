@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { subscriberHash, type SeedMember } from '@cdp/mailchimp-sandbox';
 import { clientFor, KEY_A, refusal } from './support/client.js';
-import { startCheckedSandbox, type CheckedSandbox } from './support/conformance.js';
+import { checkedSandboxForSuite } from './support/conformance.js';
 import type ApiClient from '@mailchimp/mailchimp_marketing/src/ApiClient.js';
 
 const at = (minute: number): string => `2024-01-01T10:${String(minute).padStart(2, '0')}:00+00:00`;
@@ -16,15 +16,11 @@ const SEEDED: SeedMember[] = Array.from({ length: 30 }, (_, i) => ({
 type Member = { email_address: string; last_changed: string };
 
 describe('reading members: filters, sorting, fields and paging', () => {
-  let checked: CheckedSandbox;
+  const checked = checkedSandboxForSuite({ seed: { apiKeys: [KEY_A], lists: [{ id: 'L1', name: 'Main', members: SEEDED }] } });
   let client: ApiClient;
-
-  beforeAll(async () => {
-    checked = await startCheckedSandbox({ seed: { apiKeys: [KEY_A], lists: [{ id: 'L1', name: 'Main', members: SEEDED }] } });
+  beforeAll(() => {
     client = clientFor(checked.sandbox, KEY_A);
   });
-  afterEach(() => expect(checked.violations).toEqual([]));
-  afterAll(() => checked.sandbox.close());
 
   const emails = (page: { members: Member[] }): string[] => page.members.map((member) => member.email_address);
 

@@ -1,39 +1,35 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { subscriberHash } from '@cdp/mailchimp-sandbox';
 import { clientFor, KEY_A, refusal } from './support/client.js';
-import { startCheckedSandbox, type CheckedSandbox } from './support/conformance.js';
+import { checkedSandboxForSuite } from './support/conformance.js';
 import type ApiClient from '@mailchimp/mailchimp_marketing/src/ApiClient.js';
 
 const COMPLIANCE = 'Member In Compliance State';
 
 describe('single members through the official client', () => {
-  let checked: CheckedSandbox;
+  const checked = checkedSandboxForSuite({
+    seed: {
+      apiKeys: [KEY_A],
+      lists: [{
+        id: 'L1',
+        name: 'Main',
+        members: [
+          { email_address: 'sub@shop.com', status: 'subscribed', merge_fields: { FNAME: 'Sue' } },
+          { email_address: 'unsub@shop.com', status: 'unsubscribed' },
+          { email_address: 'bounced@shop.com', status: 'cleaned' },
+          { email_address: 'waiting@shop.com', status: 'pending' },
+        ],
+      }, {
+        id: 'REQ',
+        name: 'Required fields',
+        merge_fields: [{ tag: 'FNAME', name: 'First', type: 'text', required: true }, { tag: 'AGE', name: 'Age', type: 'number' }],
+      }],
+    },
+  });
   let client: ApiClient;
-
-  beforeAll(async () => {
-    checked = await startCheckedSandbox({
-      seed: {
-        apiKeys: [KEY_A],
-        lists: [{
-          id: 'L1',
-          name: 'Main',
-          members: [
-            { email_address: 'sub@shop.com', status: 'subscribed', merge_fields: { FNAME: 'Sue' } },
-            { email_address: 'unsub@shop.com', status: 'unsubscribed' },
-            { email_address: 'bounced@shop.com', status: 'cleaned' },
-            { email_address: 'waiting@shop.com', status: 'pending' },
-          ],
-        }, {
-          id: 'REQ',
-          name: 'Required fields',
-          merge_fields: [{ tag: 'FNAME', name: 'First', type: 'text', required: true }, { tag: 'AGE', name: 'Age', type: 'number' }],
-        }],
-      },
-    });
+  beforeAll(() => {
     client = clientFor(checked.sandbox, KEY_A);
   });
-  afterEach(() => expect(checked.violations).toEqual([]));
-  afterAll(() => checked.sandbox.close());
 
   const statusOf = async (email: string): Promise<string> => (await client.lists.getListMember('L1', subscriberHash(email))).status;
   const confirmations = (email: string): number =>

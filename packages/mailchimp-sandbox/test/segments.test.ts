@@ -1,36 +1,32 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { subscriberHash } from '@cdp/mailchimp-sandbox';
 import { clientFor, KEY_A, refusal } from './support/client.js';
-import { startCheckedSandbox, type CheckedSandbox } from './support/conformance.js';
+import { checkedSandboxForSuite } from './support/conformance.js';
 import type ApiClient from '@mailchimp/mailchimp_marketing/src/ApiClient.js';
 
 const LONG_AGO = '2020-01-01T00:00:00+00:00';
 
 describe('tags as static segments: tag search, segment listing and bulk membership', () => {
-  let checked: CheckedSandbox;
+  const checked = checkedSandboxForSuite({
+    seed: {
+      apiKeys: [KEY_A],
+      lists: [{
+        id: 'L1',
+        name: 'Main',
+        members: [
+          { email_address: 'ann@shop.com', status: 'subscribed', tags: ['vip', 'hand-picked'], last_changed: LONG_AGO },
+          { email_address: 'ben@shop.com', status: 'subscribed', tags: ['vip'], last_changed: LONG_AGO },
+          { email_address: 'cat@shop.com', status: 'unsubscribed', tags: ['vip', 'VIP Gold'] },
+          { email_address: 'old@shop.com', status: 'archived', tags: ['vip'] },
+          { email_address: 'dan@shop.com', status: 'subscribed' },
+        ],
+      }, { id: 'L2', name: 'Other', members: [{ email_address: 'ann@shop.com', status: 'subscribed', tags: ['vip'] }] }],
+    },
+  });
   let client: ApiClient;
-
-  beforeAll(async () => {
-    checked = await startCheckedSandbox({
-      seed: {
-        apiKeys: [KEY_A],
-        lists: [{
-          id: 'L1',
-          name: 'Main',
-          members: [
-            { email_address: 'ann@shop.com', status: 'subscribed', tags: ['vip', 'hand-picked'], last_changed: LONG_AGO },
-            { email_address: 'ben@shop.com', status: 'subscribed', tags: ['vip'], last_changed: LONG_AGO },
-            { email_address: 'cat@shop.com', status: 'unsubscribed', tags: ['vip', 'VIP Gold'] },
-            { email_address: 'old@shop.com', status: 'archived', tags: ['vip'] },
-            { email_address: 'dan@shop.com', status: 'subscribed' },
-          ],
-        }, { id: 'L2', name: 'Other', members: [{ email_address: 'ann@shop.com', status: 'subscribed', tags: ['vip'] }] }],
-      },
-    });
+  beforeAll(() => {
     client = clientFor(checked.sandbox, KEY_A);
   });
-  afterEach(() => expect(checked.violations).toEqual([]));
-  afterAll(() => checked.sandbox.close());
 
   const tagsOf = async (email: string): Promise<string[]> =>
     (await client.lists.getListMember('L1', subscriberHash(email))).tags.map((tag: { name: string }) => tag.name);

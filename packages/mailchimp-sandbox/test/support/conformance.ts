@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll, expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -67,4 +68,18 @@ export async function startCheckedSandbox(options: SandboxOptions = {}): Promise
     },
   });
   return { sandbox, violations, checked: () => count };
+}
+
+/**
+ * A checked sandbox for the tests of the enclosing `describe`: started before them, closed after them, and every
+ * test fails on a response that does not conform. Its fields are there once the suite's first `beforeAll` ran.
+ */
+export function checkedSandboxForSuite(options: SandboxOptions = {}): CheckedSandbox {
+  const suite = {} as CheckedSandbox;
+  beforeAll(async () => {
+    Object.assign(suite, await startCheckedSandbox(options));
+  });
+  afterEach(() => expect(suite.violations).toEqual([]));
+  afterAll(() => suite.sandbox.close());
+  return suite;
 }
