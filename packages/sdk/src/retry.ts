@@ -38,7 +38,8 @@ export async function retry<T>(operation: (attempt: number) => Promise<T>, optio
       const bounded = Math.min(pause, left);
       options.onRetry?.(error, attempt, bounded);
       await new Promise((resolve) => setTimeout(resolve, bounded));
-      if (Date.now() >= deadline) throw error;
+      // A pause the deadline cut short ends at the deadline, even when the timer fires a millisecond before the clock says so.
+      if (bounded < pause || Date.now() >= deadline) throw error;
       backoff *= 2;
     }
   }
