@@ -15,7 +15,7 @@ import {
 import type { Pool, PoolClient } from 'pg';
 import { PROFILE_COLUMNS, toProfile, toRow, type ProfileRow, type StoredProfile } from './profile-row.js';
 import { DELETION_CLOCK_MARGIN_MS, deletionFeedSchema, migrate, profileSchema, pruneDeletionsSql } from './schema.js';
-import { batchesOf, ident, inTransaction, isTransient, literal } from './sql.js';
+import { batchesOf, ident, inTransaction, isTransient, isUniqueViolation, literal } from './sql.js';
 
 export interface PostgresProfileStoreOptions {
   /** Properties that identify a profile (e.g. `email`); each gets an index. */
@@ -52,6 +52,8 @@ export class PostgresProfileStore implements ProfileStore {
    * only when `$2` is null or lists them. The stored import bookkeeping stays unless the row carries its own.
    */
   private readonly writeSql: string;
+  /** Inserts rows from a JSON array (`$1`); fails whole on an id another row holds. */
+  private readonly insertSql: string;
   /** Inserts rows from a JSON array (`$1`) whose ids are still absent; returns the ids it inserted. */
   private readonly insertAbsentSql: string;
   private readonly pruneDeletionsSql: string;
@@ -76,9 +78,8 @@ export class PostgresProfileStore implements ProfileStore {
     this.writeSql =
       `INSERT INTO ${this.table} AS p (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_TYPE}) ` +
       `ON CONFLICT (id) DO UPDATE SET ${replaced.join(', ')} WHERE $2::text[] IS NULL OR p.id = ANY($2::text[]) RETURNING p.id`;
-    this.insertAbsentSql =
-      `INSERT INTO ${this.table} AS p (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_TYPE}) ` +
-      'ON CONFLICT (id) DO NOTHING RETURNING p.id';
+    this.insertSql = `INSERT INTO ${this.table} AS p (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_TYPE})`;
+    this.insertAbsentSql = `${this.insertSql} ON CONFLICT (id) DO NOTHING RETURNING p.id`;
   }
 
   /**
@@ -202,8 +203,17 @@ export class PostgresProfileStore implements ProfileStore {
     const now = this.clock.now();
     // In id order, so that writers inserting overlapping ids wait on each other in one order.
     const byId = new Map(creating.map((patch) => [patch.profileId, patch]));
-    const rows = [...byId.keys()].sort().map((id) => toRow(patchProfile(undefined, byId.get(id)!, now).next!, this.options.uniqueIdentifiers));
-    const inserted = await this.withRetries(rows.length, async () => (await this.pool.query<{ id: string }>(this.insertAbsentSql, [JSON.stringify(rows)])).rows);
+    const rows = JSON.stringify([...byId.keys()].sort().map((id) => toRow(patchProfile(undefined, byId.get(id)!, now).next!, this.options.uniqueIdentifiers)));
+    // Usually every id is still absent (a first import): a plain INSERT costs the server about a tenth less than one
+    // that checks each row for a conflict and returns the ids. When another writer holds one of them, it fails whole,
+    // and the rows go again, each inserted only if still absent.
+    try {
+      await this.pool.query(this.insertSql, [rows]);
+      return new Set(creating);
+    } catch (error) {
+      if (!isUniqueViolation(error) && !isTransient(error)) throw error;
+    }
+    const inserted = await this.withRetries(byId.size, async () => (await this.pool.query<{ id: string }>(this.insertAbsentSql, [rows])).rows);
     return new Set(inserted.map(({ id }) => byId.get(id)!));
   }
 

@@ -27,6 +27,11 @@ export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) =>
   }
 }
 
+/** A row with a key another row holds already (`23505`). */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === '23505';
+}
+
 /** A deadlock or serialization failure: the transaction was rolled back and may simply run again. */
 export function isTransient(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
