@@ -1,12 +1,12 @@
 /** Mailchimp timestamps: second precision, written `2015-10-21T15:41:36+00:00`. */
 
+let lastFormatted = { seconds: Number.NaN, text: '' };
+
 export function formatTimestamp(epochSeconds: number): string {
   // A batch writes hundreds of members within one second: the last second's text is kept.
   if (epochSeconds !== lastFormatted.seconds) lastFormatted = { seconds: epochSeconds, text: new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00') };
   return lastFormatted.text;
 }
-
-let lastFormatted = { seconds: Number.NaN, text: '' };
 
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);

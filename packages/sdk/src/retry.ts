@@ -35,11 +35,12 @@ export async function retry<T>(operation: (attempt: number) => Promise<T>, optio
       const pause = Math.round(Math.max(drawn, options.minimumPause?.(error) ?? 0));
       const left = deadline - Date.now();
       if (left <= 0) throw error;
-      const bounded = Math.min(pause, left);
+      // A pause that reaches the deadline ends the retries, even when its timer fires a millisecond before the clock says so.
+      const last = pause >= left;
+      const bounded = last ? left : pause;
       options.onRetry?.(error, attempt, bounded);
       await new Promise((resolve) => setTimeout(resolve, bounded));
-      // A pause the deadline cut short ends at the deadline, even when the timer fires a millisecond before the clock says so.
-      if (bounded < pause || Date.now() >= deadline) throw error;
+      if (last || Date.now() >= deadline) throw error;
       backoff *= 2;
     }
   }

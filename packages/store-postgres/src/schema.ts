@@ -113,11 +113,15 @@ export function deletionFeedSchema(table: string, startedAt: Date): string[] {
   ];
 }
 
-/** Drops deletions past their retention and moves the feed's start past the newest one dropped. */
+/**
+ * Drops deletions past their retention and moves the feed's start past the newest one dropped; with none to drop it
+ * writes nothing (it runs on every read of the feed).
+ */
 export function pruneDeletionsSql(table: string): string {
   const margin = `interval '${DELETION_CLOCK_MARGIN_MS} milliseconds'`;
   return `WITH pruned AS (DELETE FROM ${ident(`${table}_deletions`)} WHERE deleted_at < clock_timestamp() - interval '${DELETION_RETENTION}' RETURNING deleted_at)
-      UPDATE ${ident(`${table}_deletion_feed`)} SET complete_since = GREATEST(complete_since, (SELECT max(deleted_at) + ${margin} FROM pruned))`;
+      UPDATE ${ident(`${table}_deletion_feed`)} SET complete_since = GREATEST(complete_since, (SELECT max(deleted_at) + ${margin} FROM pruned))
+      WHERE EXISTS (SELECT 1 FROM pruned)`;
 }
 
 export const STATE_SCHEMA: string[] = [

@@ -36,10 +36,10 @@ export function memberPermissions(profile: Profile, mappings: ExportGoal['market
   return [...byPermission].map(([permission, enabled]) => ({ permission, enabled }));
 }
 
-/** The parts of a payload's fingerprint these fields add; none when the goal manages neither. */
-export function audienceFieldHashParts(payload: MemberPayload): string[] {
-  const parts: string[] = [];
-  if (payload.interests) parts.push(`|i${JSON.stringify(payload.interests.map(({ category, interest, subscribed }) => [category, interest, subscribed]).sort())}`);
-  if (payload.marketingPermissions) parts.push(`|p${JSON.stringify(payload.marketingPermissions.map(({ permission, enabled }) => [permission, enabled]).sort())}`);
-  return parts;
+/** The text these fields add to a payload's fingerprint; empty when the goal manages neither. */
+export function audienceFieldHashText(payload: MemberPayload): string {
+  let text = '';
+  if (payload.interests) text += `|i${JSON.stringify(payload.interests.map(({ category, interest, subscribed }) => [category, interest, subscribed]).sort())}`;
+  if (payload.marketingPermissions) text += `|p${JSON.stringify(payload.marketingPermissions.map(({ permission, enabled }) => [permission, enabled]).sort())}`;
+  return text;
 }

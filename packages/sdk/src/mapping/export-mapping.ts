@@ -3,7 +3,7 @@ import type { ExportGoal, ExportMapping, SegmentSelection } from '../config/gene
 import type { MemberPayload } from '../connector.js';
 import { normalizeEmail, subscriberHash } from '../identifiers.js';
 import type { Profile, PropertyValue } from '../profile.js';
-import { audienceFieldHashParts, memberInterests, memberPermissions } from './audience-field-mapping.js';
+import { audienceFieldHashText, memberInterests, memberPermissions } from './audience-field-mapping.js';
 import { propertyValues } from './properties.js';
 
 /** Longest text merge-field value, in bytes of UTF-8: Mailchimp truncates text fields there. */
@@ -172,8 +172,7 @@ export function payloadHash(payload: MemberPayload): string {
   for (const tag of sortedInPlace(Object.keys(payload.mergeFields))) canonical += `,${quoted(tag)}:${quoted(payload.mergeFields[tag])}`;
   canonical += '|';
   for (const tag of sortedInPlace(payload.tags.slice())) canonical += `,${quoted(tag)}`;
-  if (payload.interests || payload.marketingPermissions) canonical += audienceFieldHashParts(payload).join('');
-  return hash('sha1', canonical, 'hex');
+  return hash('sha1', canonical + audienceFieldHashText(payload), 'hex');
 }
 
 /** Control characters, '"', '\\' and surrogates (JSON.stringify escapes lone ones): text holding any takes the full path. */
