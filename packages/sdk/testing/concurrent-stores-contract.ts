@@ -66,6 +66,29 @@ export function describeConcurrentStoresContract(name: string, open: () => Promi
       }
     });
 
+    it('create each profile of two large overlapping batches once, when both writers send them at the same time', async () => {
+      const { profiles } = opened;
+      const creating = (i: number, amount: number): ProfilePatch => ({
+        profileId: `bulk-${String(i).padStart(4, '0')}`,
+        createWith: { properties: {}, consent: { objectives: [] } },
+        ops: [{ property: 'opens', mode: 'sum', values: [amount] }],
+      });
+      // 0-599 and 300-899: the overlap collides, in every slice a store may insert by.
+      const first = Array.from({ length: 600 }, (_, i) => creating(i, 1));
+      const second = Array.from({ length: 600 }, (_, i) => creating(i + 300, 2));
+      const [a, b] = await Promise.all([profiles[0].applyPatches(first), profiles[1].applyPatches(second)]);
+      const outcomes = new Map<string, string[]>();
+      for (const { profileId, outcome } of [...a, ...b]) outcomes.set(profileId, [...(outcomes.get(profileId) ?? []), outcome].sort());
+      const stored = await profiles[0].findById([...outcomes.keys()]);
+      expect(stored).toHaveLength(900);
+      for (const profile of stored) {
+        const index = Number(profile.id.slice('bulk-'.length));
+        const overlap = index >= 300 && index < 600;
+        expect(outcomes.get(profile.id)).toEqual(overlap ? ['created', 'updated'] : ['created']);
+        expect(profile.properties.opens).toEqual([overlap ? 3 : index < 300 ? 1 : 2]);
+      }
+    });
+
     it('apply a versioned sum once even when both writers send it at the same time', async () => {
       const { profiles } = opened;
       await profiles[0].upsertProfiles([makeProfile('versioned', { properties: { opens: [0] } })]);

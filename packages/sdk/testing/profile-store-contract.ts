@@ -473,6 +473,27 @@ export function describeProfileStoreContract(name: string, open: () => Promise<O
         expect(await store.applyPatches([])).toEqual([]);
       });
 
+      it('answers a call larger than its write batches in input order: creations, updates and one id twice', async () => {
+        const seeded = await seed({ properties: { opens: [1] } });
+        const twice = freshId('twice');
+        const creating = (id: string, n: number): ProfilePatch => ({
+          profileId: id,
+          createWith: { properties: { email: [`${id}@example.com`] }, consent: { objectives: [] } },
+          ops: [{ property: 'opens', mode: 'sum', values: [n] }],
+        });
+        const created = Array.from({ length: 700 }, (_, i) => freshId(`bulk${i}`));
+        const patches = created.map((id, i) => creating(id, i));
+        patches.splice(300, 0, { profileId: seeded.id, ops: [{ property: 'opens', mode: 'sum', values: [2] }] }, creating(twice, 1));
+        patches.push(creating(twice, 4));
+        const results = await store.applyPatches(patches);
+        expect(results.map((r) => r.profileId)).toEqual(patches.map((patch) => patch.profileId));
+        expect(results.map((r) => r.outcome)).toEqual(patches.map((patch) => (patch.profileId === seeded.id || patch === patches.at(-1) ? 'updated' : 'created')));
+        const stored = new Map((await store.findById([...created, seeded.id, twice])).map((profile) => [profile.id, profile]));
+        expect(created.map((id) => stored.get(id)?.properties.opens)).toEqual(created.map((_, i) => [i]));
+        expect(stored.get(seeded.id)?.properties.opens).toEqual([3]);
+        expect(stored.get(twice)?.properties.opens).toEqual([5]);
+      });
+
       it('applies several patches to one profile in one call, in order', async () => {
         const id = freshId('p');
         const sum = (n: number, version: string): ProfilePatch => ({

@@ -1,8 +1,8 @@
 import {
-  applyInBatches,
   assertFieldName,
   CdpError,
   identifierKey,
+  inBatches,
   patchProfile,
   systemClock,
   type Clock,
@@ -11,6 +11,7 @@ import {
   type ProfilePatch,
   type ProfileStore,
   type SegmentQuery,
+  validatePatch,
 } from '@cdp/sdk';
 import type { Pool, PoolClient } from 'pg';
 import { PROFILE_COLUMNS, toProfile, toRow, type ProfileRow, type StoredProfile } from './profile-row.js';
@@ -29,6 +30,8 @@ export interface PostgresProfileStoreOptions {
 
 const DEFAULT_STREAM_BATCH = 500;
 const DEFAULT_WRITE_BATCH = 500;
+/** New profiles per INSERT: small enough that building the next slice overlaps the server inserting this one. */
+const INSERT_SLICE = 125;
 /** Attempts of a patch batch that keeps losing races (deadlocks, profiles created meanwhile) before giving up. */
 const MAX_PATCH_ATTEMPTS = 25;
 
@@ -155,11 +158,21 @@ export class PostgresProfileStore implements ProfileStore {
   }
 
   /**
-   * Validates every patch first (a bad one throws before anything is written), then per batch one transaction:
-   * the batch's profiles are read and locked, patched with the reference semantics, and written in one statement.
+   * Validates every patch first (a bad one throws before anything is written). The patches that create their profile,
+   * the only ones for their ids, are inserted without a read or a lock (see `createAbsent`); the others go in batches,
+   * each in one transaction: its profiles read and locked, patched with the reference semantics, written in one
+   * statement.
    */
-  applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {
-    return applyInBatches(patches, this.writeBatchSize, (batch) => this.applyBatch(batch));
+  async applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {
+    patches.forEach(validatePatch);
+    const created = await this.createAbsent(patches);
+    const patched = await inBatches(
+      patches.filter((patch) => !created.has(patch)),
+      this.writeBatchSize,
+      (batch) => this.patchUnderLock(batch),
+    );
+    let next = 0;
+    return patches.map((patch) => (created.has(patch) ? { profileId: patch.profileId, outcome: 'created' } : patched[next++]));
   }
 
   /**
@@ -181,40 +194,54 @@ export class PostgresProfileStore implements ProfileStore {
     return rows[0].n;
   }
 
-  /** Creates what the batch creates in one statement where it can, then patches the rest under lock. */
-  private async applyBatch(patches: ProfilePatch[]): Promise<PatchResult[]> {
-    const created = await this.createAbsent(patches);
-    const rest = patches.filter((patch) => !created.has(patch));
-    const patched = rest.length > 0 ? await this.patchUnderLock(rest) : [];
-    let next = 0;
-    return patches.map((patch) => (created.has(patch) ? { profileId: patch.profileId, outcome: 'created' } : patched[next++]));
-  }
-
   /**
-   * A batch that creates profiles (a first import) needs neither a read nor a lock for them: each patch that
-   * creates its profile, the only one of the batch for that id, is inserted if the id is still absent, in one
-   * statement. Ids another writer holds already are left to the locked path, like every other patch.
+   * Patches that create profiles (a first import) need neither a read nor a lock: each patch that creates its
+   * profile, the only one given for that id, is inserted if the id is still absent. Ids another writer holds
+   * already are left to the locked path, like every other patch.
    */
   private async createAbsent(patches: ProfilePatch[]): Promise<Set<ProfilePatch>> {
     const perId = new Map<string, number>();
     for (const { profileId } of patches) perId.set(profileId, (perId.get(profileId) ?? 0) + 1);
-    const creating = patches.filter((patch) => patch.createWith && perId.get(patch.profileId) === 1);
-    if (creating.length === 0) return new Set();
+    const byId = new Map(patches.filter((patch) => patch.createWith && perId.get(patch.profileId) === 1).map((patch) => [patch.profileId, patch]));
+    if (byId.size === 0) return new Set();
     const now = this.clock.now();
+    const rowsOf = (ids: string[]): string => JSON.stringify(ids.map((id) => toRow(patchProfile(undefined, byId.get(id)!, now).next!, this.options.uniqueIdentifiers)));
     // In id order, so that writers inserting overlapping ids wait on each other in one order.
-    const byId = new Map(creating.map((patch) => [patch.profileId, patch]));
-    const rows = JSON.stringify([...byId.keys()].sort().map((id) => toRow(patchProfile(undefined, byId.get(id)!, now).next!, this.options.uniqueIdentifiers)));
-    // Usually every id is still absent (a first import): a plain INSERT costs the server about a tenth less than one
-    // that checks each row for a conflict and returns the ids. When another writer holds one of them, it fails whole,
-    // and the rows go again, each inserted only if still absent.
+    const ids = [...byId.keys()].sort();
+    // Building rows costs this process about what inserting them costs the server: one connection takes the rows a
+    // slice at a time, and each slice is built while the server inserts the one before.
+    const client = await this.pool.connect();
+    const sent: Promise<string[]>[] = [];
     try {
-      await this.pool.query(this.insertSql, [rows]);
-      return new Set(creating);
+      const size = Math.min(INSERT_SLICE, this.writeBatchSize);
+      for (let start = 0; start < ids.length; start += size) {
+        const slice = ids.slice(start, start + size);
+        sent.push(this.insertAbsent(client, slice, rowsOf(slice)));
+        // The connection sends this slice the moment the one before is done.
+        if (sent.length > 1) await sent[sent.length - 2];
+      }
+      return new Set((await Promise.all(sent)).flat().map((id) => byId.get(id)!));
+    } finally {
+      // The connection goes back only once every slice sent is done, a failed one included.
+      await Promise.allSettled(sent);
+      client.release();
+    }
+  }
+
+  /**
+   * Inserts rows whose ids are usually all absent (a first import), returning the ids inserted. A plain INSERT costs
+   * the server about a tenth less than one that checks each row for a conflict and returns the ids; when another
+   * writer holds one of them it fails whole, and the rows go again, each inserted only if still absent.
+   */
+  private async insertAbsent(client: PoolClient, ids: string[], rows: string): Promise<string[]> {
+    try {
+      await client.query(this.insertSql, [rows]);
+      return ids;
     } catch (error) {
       if (!isUniqueViolation(error) && !isTransient(error)) throw error;
     }
-    const inserted = await this.withRetries(byId.size, async () => (await this.pool.query<{ id: string }>(this.insertAbsentSql, [rows])).rows);
-    return new Set(inserted.map(({ id }) => byId.get(id)!));
+    const inserted = await this.withRetries(ids.length, async () => (await client.query<{ id: string }>(this.insertAbsentSql, [rows])).rows);
+    return inserted.map(({ id }) => id);
   }
 
   private patchUnderLock(patches: ProfilePatch[]): Promise<PatchResult[]> {

@@ -63,6 +63,15 @@ export async function applyInBatches(
   applyBatch: (batch: ProfilePatch[]) => Promise<PatchResult[]>,
 ): Promise<PatchResult[]> {
   patches.forEach(validatePatch);
+  return inBatches(patches, batchSize, applyBatch);
+}
+
+/** Hands the patches to `applyBatch` `batchSize` at a time, one batch after the other; the results keep the input order. */
+export async function inBatches(
+  patches: ProfilePatch[],
+  batchSize: number,
+  applyBatch: (batch: ProfilePatch[]) => Promise<PatchResult[]>,
+): Promise<PatchResult[]> {
   const results: PatchResult[] = [];
   for (let start = 0; start < patches.length; start += batchSize) results.push(...(await applyBatch(patches.slice(start, start + batchSize))));
   return results;
