@@ -29,3 +29,18 @@ export function nextChangeTimestamp(previous: string | undefined): string {
   const now = nowSeconds();
   return formatTimestamp(before === undefined ? now : Math.max(now, before + 1));
 }
+
+/** Parsed stored timestamps, kept: a listing filters and sorts every member by one on every page it serves. */
+const parsedSeconds = new Map<string, number>();
+const PARSED_KEPT = 100_000;
+
+/** Epoch seconds of a stored timestamp (0 when it is not one), each distinct text parsed once. */
+export function storedSeconds(timestamp: string): number {
+  let seconds = parsedSeconds.get(timestamp);
+  if (seconds === undefined) {
+    if (parsedSeconds.size >= PARSED_KEPT) parsedSeconds.clear();
+    seconds = parseTimestamp(timestamp) ?? 0;
+    parsedSeconds.set(timestamp, seconds);
+  }
+  return seconds;
+}

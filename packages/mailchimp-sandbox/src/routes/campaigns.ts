@@ -1,4 +1,4 @@
-import { parseTimestamp } from '../clock.js';
+import { storedSeconds } from '../clock.js';
 import { subscriberHash } from '../email.js';
 import { notFound } from '../problem.js';
 import { paginate, parseEnumParam, parsePage, parseTimeParam } from '../query.js';
@@ -6,7 +6,6 @@ import type { Route, RouteContext } from '../router.js';
 import type { SeedCampaign } from '../types.js';
 
 const CAMPAIGN_STATUSES = ['save', 'paused', 'schedule', 'sending', 'sent', 'canceled', 'canceling', 'archived'] as const;
-const seconds = (timestamp: string): number => parseTimestamp(timestamp) ?? 0;
 
 function campaignView(context: RouteContext, campaign: SeedCampaign): Record<string, unknown> {
   const activities = campaign.recipients.flatMap((recipient) => recipient.activity ?? []);
@@ -58,8 +57,8 @@ function listCampaigns(context: RouteContext): Record<string, unknown> {
   const campaigns = [...context.store.campaigns.values()].filter((campaign) =>
     (!status || status === 'sent')
     && (!listId || campaign.list_id === listId)
-    && (since === undefined || seconds(campaign.send_time) >= since)
-    && (before === undefined || seconds(campaign.send_time) < before));
+    && (since === undefined || storedSeconds(campaign.send_time) >= since)
+    && (before === undefined || storedSeconds(campaign.send_time) < before));
   return {
     campaigns: paginate(campaigns, parsePage(query)).map((campaign) => campaignView(context, campaign)),
     total_items: campaigns.length,
@@ -79,7 +78,7 @@ function emailActivity(context: RouteContext): Record<string, unknown> {
     email_id: subscriberHash(recipient.email_address),
     email_address: recipient.email_address,
     activity: (recipient.activity ?? [])
-      .filter((entry) => since === undefined || seconds(entry.timestamp) >= since)
+      .filter((entry) => since === undefined || storedSeconds(entry.timestamp) >= since)
       .map((entry) => ({ action: entry.action, timestamp: entry.timestamp, ip: '', ...(entry.action === 'bounce' ? { type: 'hard' } : {}) })),
     _links: [],
   }));

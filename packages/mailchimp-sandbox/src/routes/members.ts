@@ -1,4 +1,4 @@
-import { parseTimestamp } from '../clock.js';
+import { storedSeconds } from '../clock.js';
 import { subscriberHash } from '../email.js';
 import {
   archiveMember, deleteMemberPermanently, findMember, memberExists, memberView, parseStatus, parseTags, requireEmail,
@@ -43,8 +43,6 @@ function memberWrite(context: RouteContext, body: Record<string, unknown>): Memb
   };
 }
 
-const seconds = (timestamp: string): number => parseTimestamp(timestamp) ?? 0;
-
 function listMembers(context: RouteContext): Record<string, unknown> {
   const list = requireList(context);
   const { query } = context;
@@ -56,19 +54,24 @@ function listMembers(context: RouteContext): Record<string, unknown> {
   const sortField = parseEnumParam(query, 'sort_field', SORT_FIELDS);
   const descending = parseEnumParam(query, 'sort_dir', ['ASC', 'DESC'] as const) === 'DESC';
   const page = parsePage(query);
+  const emailType = query.get('email_type');
+  const vipOnly = parseBooleanParam(query, 'vip_only');
 
   let members = [...list.members.values()].filter((member) =>
     (status ? member.status === status : context.settings.archivedInDefaultListing || member.status !== 'archived')
-    && (since === undefined || seconds(member.last_changed) > since)
-    && (before === undefined || seconds(member.last_changed) < before)
-    && (sinceOpt === undefined || seconds(member.timestamp_opt) > sinceOpt)
-    && (beforeOpt === undefined || seconds(member.timestamp_opt) < beforeOpt)
-    && (!query.get('email_type') || member.email_type === query.get('email_type'))
-    && (!parseBooleanParam(query, 'vip_only') || member.vip));
+    && (since === undefined || storedSeconds(member.last_changed) > since)
+    && (before === undefined || storedSeconds(member.last_changed) < before)
+    && (sinceOpt === undefined || storedSeconds(member.timestamp_opt) > sinceOpt)
+    && (beforeOpt === undefined || storedSeconds(member.timestamp_opt) < beforeOpt)
+    && (!emailType || member.email_type === emailType)
+    && (!vipOnly || member.vip));
   if (sortField) {
-    // Array.prototype.sort is stable, so ties keep the insertion order.
+    // Array.prototype.sort is stable, so ties keep the insertion order. Each member's key is read once.
     const direction = descending ? -1 : 1;
-    members = members.sort((a, b) => direction * (seconds(a[sortField]) - seconds(b[sortField])));
+    members = members
+      .map((member) => ({ member, key: storedSeconds(member[sortField]) }))
+      .sort((a, b) => direction * (a.key - b.key))
+      .map(({ member }) => member);
   }
   return {
     members: paginate(members, page).map((member) => memberView(list, member)),
