@@ -45,7 +45,7 @@ describe('InMemoryProfileStore input checks', () => {
         { profileId: 'p1', ops: [{ property: 'opens', mode: 'sum', values: [2] }] },
         { profileId: 'p1', ops: [{ property: 'opens', mode: 'sum', values: ['3'] }] },
       ]),
-    ).rejects.toThrow('A sum on opens needs exactly one finite number');
+    ).rejects.toThrow('a sum on opens needs exactly one finite number');
     const [stored] = await store.findById(['p1']);
     expect(stored.properties.opens).toEqual([1]);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Profile, ProfilePatch, ProfileStore } from '@cdp/sdk';
+import { StoreInputError, type Profile, type ProfilePatch, type ProfileStore } from '@cdp/sdk';
 import { freshId } from './fresh-id.js';
 import type { TestClock } from './test-clock.js';
 
@@ -492,6 +492,15 @@ export function describeProfileStoreContract(name: string, open: () => Promise<O
         expect(created.map((id) => stored.get(id)?.properties.opens)).toEqual(created.map((_, i) => [i]));
         expect(stored.get(seeded.id)?.properties.opens).toEqual([3]);
         expect(stored.get(twice)?.properties.opens).toEqual([5]);
+      });
+
+      it('refuses a call holding a patch no store can apply, before writing any of it', async () => {
+        const ids = Array.from({ length: 300 }, (_, i) => freshId(`valid${i}`));
+        const patches: ProfilePatch[] = ids.map((id) => ({ profileId: id, createWith: { properties: {}, consent: { objectives: [] } }, ops: [] }));
+        const unusable = { email: [{ not: 'a value' }] } as unknown as Record<string, string[]>;
+        patches.push({ profileId: freshId('unusable'), createWith: { properties: unusable, consent: { objectives: [] } }, ops: [] });
+        await expect(store.applyPatches(patches)).rejects.toThrow(StoreInputError);
+        expect(await store.findById(ids)).toEqual([]);
       });
 
       it('applies several patches to one profile in one call, in order', async () => {

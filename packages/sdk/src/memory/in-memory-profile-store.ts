@@ -1,6 +1,7 @@
 import { identifierKey } from '../identifiers.js';
 import type { PatchResult, ProfilePatch, ProfileStore, SegmentQuery } from '../ports/profile-store.js';
 import { systemClock, type Clock } from '../ports/runtime-services.js';
+import { validatePatch } from '../ports/store-input.js';
 import type { Profile } from '../profile.js';
 import { cloneProfile } from './clone-profile.js';
 import { patchProfile } from './patch-profile.js';
@@ -88,8 +89,9 @@ export class InMemoryProfileStore implements ProfileStore {
     }
   }
 
-  /** Stages every patch first and stores the results together, so a patch that throws changes nothing. */
+  /** Validates and stages every patch first and stores the results together, so a patch that throws changes nothing. */
   async applyPatches(patches: ProfilePatch[]): Promise<PatchResult[]> {
+    patches.forEach(validatePatch);
     const now = this.clock.now();
     const staged = new Map<string, Profile>();
     const results = patches.map((patch) => {

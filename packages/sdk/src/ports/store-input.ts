@@ -50,7 +50,12 @@ export function validatePatch(patch: ProfilePatch): void {
     assertFieldName(patch.version.key, `In the ${where}, source version key`);
     if (typeof patch.version.value !== 'string') throw new StoreInputError(`In the ${where}, the source version value must be a string`);
   }
-  if (patch.createWith) for (const name of Object.keys(patch.createWith.properties)) assertFieldName(name, `In the ${where}, property name`);
+  for (const [name, values] of Object.entries(patch.createWith?.properties ?? {})) {
+    assertFieldName(name, `In the ${where}, property name`);
+    if (!Array.isArray(values) || !values.every(isPropertyValue)) {
+      throw new StoreInputError(`In the ${where}, createWith gives ${name} something other than a list of strings, finite numbers or booleans`);
+    }
+  }
 }
 
 /**
