@@ -73,7 +73,7 @@ export function describeConcurrentStoresContract(name: string, open: () => Promi
         createWith: { properties: {}, consent: { objectives: [] } },
         ops: [{ property: 'opens', mode: 'sum', values: [amount] }],
       });
-      // 0-599 and 300-899: the overlap collides, in every slice a store may insert by.
+      // 0-599 and 300-899 at once: both writers create 300-599, so whichever comes second collides on each of them.
       const first = Array.from({ length: 600 }, (_, i) => creating(i, 1));
       const second = Array.from({ length: 600 }, (_, i) => creating(i + 300, 2));
       const [a, b] = await Promise.all([profiles[0].applyPatches(first), profiles[1].applyPatches(second)]);

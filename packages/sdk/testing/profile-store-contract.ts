@@ -473,8 +473,11 @@ export function describeProfileStoreContract(name: string, open: () => Promise<O
         expect(await store.applyPatches([])).toEqual([]);
       });
 
-      it('answers a call larger than its write batches in input order: creations, updates and one id twice', async () => {
+      it('answers a call larger than its write batches in input order: creations, updates, one id twice, one existing', async () => {
         const seeded = await seed({ properties: { opens: [1] } });
+        // Among the new ids in id order: a store inserting them in slices meets it in a middle slice, already there.
+        const existing = freshId('bulk35');
+        await store.upsertProfiles([makeProfile(existing, { properties: { opens: [10] } })]);
         const twice = freshId('twice');
         const creating = (id: string, n: number): ProfilePatch => ({
           profileId: id,
@@ -483,24 +486,32 @@ export function describeProfileStoreContract(name: string, open: () => Promise<O
         });
         const created = Array.from({ length: 700 }, (_, i) => freshId(`bulk${i}`));
         const patches = created.map((id, i) => creating(id, i));
-        patches.splice(300, 0, { profileId: seeded.id, ops: [{ property: 'opens', mode: 'sum', values: [2] }] }, creating(twice, 1));
+        patches.splice(300, 0, { profileId: seeded.id, ops: [{ property: 'opens', mode: 'sum', values: [2] }] }, creating(twice, 1), creating(existing, 5));
         patches.push(creating(twice, 4));
         const results = await store.applyPatches(patches);
         expect(results.map((r) => r.profileId)).toEqual(patches.map((patch) => patch.profileId));
-        expect(results.map((r) => r.outcome)).toEqual(patches.map((patch) => (patch.profileId === seeded.id || patch === patches.at(-1) ? 'updated' : 'created')));
-        const stored = new Map((await store.findById([...created, seeded.id, twice])).map((profile) => [profile.id, profile]));
+        const updated = (patch: ProfilePatch): boolean => patch.profileId === seeded.id || patch.profileId === existing || patch === patches.at(-1);
+        expect(results.map((r) => r.outcome)).toEqual(patches.map((patch) => (updated(patch) ? 'updated' : 'created')));
+        const stored = new Map((await store.findById([...created, seeded.id, twice, existing])).map((profile) => [profile.id, profile]));
         expect(created.map((id) => stored.get(id)?.properties.opens)).toEqual(created.map((_, i) => [i]));
         expect(stored.get(seeded.id)?.properties.opens).toEqual([3]);
         expect(stored.get(twice)?.properties.opens).toEqual([5]);
+        expect(stored.get(existing)?.properties.opens).toEqual([15]);
       });
 
       it('refuses a call holding a patch no store can apply, before writing any of it', async () => {
-        const ids = Array.from({ length: 300 }, (_, i) => freshId(`valid${i}`));
-        const patches: ProfilePatch[] = ids.map((id) => ({ profileId: id, createWith: { properties: {}, consent: { objectives: [] } }, ops: [] }));
-        const unusable = { email: [{ not: 'a value' }] } as unknown as Record<string, string[]>;
-        patches.push({ profileId: freshId('unusable'), createWith: { properties: unusable, consent: { objectives: [] } }, ops: [] });
-        await expect(store.applyPatches(patches)).rejects.toThrow(StoreInputError);
-        expect(await store.findById(ids)).toEqual([]);
+        const ids = Array.from({ length: 600 }, (_, i) => freshId(`valid${i}`));
+        const good: ProfilePatch[] = ids.map((id) => ({ profileId: id, createWith: { properties: {}, consent: { objectives: [] } }, ops: [] }));
+        // Last in the call and in id order: a store checking as it writes would have written every good patch first.
+        const unusable = [
+          { properties: { email: [{ not: 'a value' }] }, consent: { objectives: [] } },
+          { properties: {}, consent: {} },
+          { properties: null, consent: { objectives: [] } },
+        ] as unknown as NonNullable<ProfilePatch['createWith']>[];
+        for (const createWith of unusable) {
+          await expect(store.applyPatches([...good, { profileId: freshId('zz-unusable'), createWith, ops: [] }])).rejects.toThrow(StoreInputError);
+          expect(await store.findById(ids)).toEqual([]);
+        }
       });
 
       it('applies several patches to one profile in one call, in order', async () => {

@@ -216,8 +216,11 @@ export class PostgresProfileStore implements ProfileStore {
       const size = Math.min(INSERT_SLICE, this.writeBatchSize);
       for (let start = 0; start < ids.length; start += size) {
         const slice = ids.slice(start, start + size);
-        sent.push(this.insertAbsent(client, slice, rowsOf(slice)));
-        // The connection sends this slice the moment the one before is done.
+        const inserting = this.insertAbsent(client, slice, rowsOf(slice));
+        // Awaited in turn below; it may fail while an earlier slice is still awaited, which must not count as unhandled.
+        inserting.catch(() => undefined);
+        sent.push(inserting);
+        // The connection sends this slice once the statements queued before it are done.
         if (sent.length > 1) await sent[sent.length - 2];
       }
       return new Set((await Promise.all(sent)).flat().map((id) => byId.get(id)!));

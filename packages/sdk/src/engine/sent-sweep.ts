@@ -142,7 +142,7 @@ async function* recordsOfChanges(run: ExportRun, audienceId: string, since: Date
     yield { records: unseen(await state.sentForProfiles(connection.id, goal.id, audienceId, deleted.slice(start, start + SWEEP_BATCH))) };
   }
   for await (const ids of profiles.changedIdsSince!(since, SWEEP_BATCH)) {
-    // Two independent reads: side by side they cost one round trip.
+    // Two independent reads, side by side (on two connections where the stores have them).
     const [current, byProfile] = await Promise.all([profiles.findById(ids), state.sentForProfiles(connection.id, goal.id, audienceId, ids)]);
     const changed = new Map(current.map((profile) => [profile.id, profile]));
     const found = new Set(byProfile.map((record) => record.memberId));

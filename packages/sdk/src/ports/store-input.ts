@@ -50,12 +50,27 @@ export function validatePatch(patch: ProfilePatch): void {
     assertFieldName(patch.version.key, `In the ${where}, source version key`);
     if (typeof patch.version.value !== 'string') throw new StoreInputError(`In the ${where}, the source version value must be a string`);
   }
-  for (const [name, values] of Object.entries(patch.createWith?.properties ?? {})) {
+  if (patch.createWith !== undefined) validateCreateWith(patch.createWith, where);
+}
+
+/** The profile a patch creates must be one a store can hold, since it is only built once writing has begun. */
+function validateCreateWith(createWith: NonNullable<ProfilePatch['createWith']>, where: string): void {
+  const { properties, consent, segments } = createWith;
+  if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) {
+    throw new StoreInputError(`In the ${where}, createWith needs an object of properties`);
+  }
+  for (const [name, values] of Object.entries(properties)) {
     assertFieldName(name, `In the ${where}, property name`);
     if (!Array.isArray(values) || !values.every(isPropertyValue)) {
       throw new StoreInputError(`In the ${where}, createWith gives ${name} something other than a list of strings, finite numbers or booleans`);
     }
   }
+  if (!isTextList(consent?.objectives)) throw new StoreInputError(`In the ${where}, createWith needs consent.objectives, a list of texts`);
+  if (segments !== undefined && !isTextList(segments)) throw new StoreInputError(`In the ${where}, createWith's segments must be a list of texts`);
+}
+
+function isTextList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }
 
 /**
