@@ -64,7 +64,7 @@ export class InMemoryStateStore implements StateStore {
   }
 
   streamSent(connectionId: string, goalId: string, audienceId: string, batchSize: number): AsyncIterable<SentRecord[]> {
-    return inBatches([...(this.sent.get(keyOf(connectionId, goalId))?.get(audienceId)?.byMember.values() ?? [])], batchSize);
+    return copiesInBatches([...(this.sent.get(keyOf(connectionId, goalId))?.get(audienceId)?.byMember.values() ?? [])], batchSize);
   }
 
   async sentForProfiles(connectionId: string, goalId: string, audienceId: string, profileIds: string[]): Promise<SentRecord[]> {
@@ -72,7 +72,7 @@ export class InMemoryStateStore implements StateStore {
   }
 
   sentWaitingForRetry(connectionId: string, goalId: string, audienceId: string, batchSize: number): AsyncIterable<SentRecord[]> {
-    return inBatches(this.sent.get(keyOf(connectionId, goalId))?.get(audienceId)?.waitingForRetry() ?? [], batchSize);
+    return copiesInBatches(this.sent.get(keyOf(connectionId, goalId))?.get(audienceId)?.waitingForRetry() ?? [], batchSize);
   }
 
   async getCheckpoint<T = unknown>(connectionId: string, goalId: string): Promise<T | undefined> {
@@ -200,7 +200,7 @@ class AudienceRecords {
 }
 
 /** Copies of the records, `batchSize` at a time, copied as each batch is taken. */
-async function* inBatches(records: SentRecord[], batchSize: number): AsyncIterable<SentRecord[]> {
+async function* copiesInBatches(records: SentRecord[], batchSize: number): AsyncIterable<SentRecord[]> {
   for (let start = 0; start < records.length; start += batchSize) yield records.slice(start, start + batchSize).map(copyRecord);
 }
 
