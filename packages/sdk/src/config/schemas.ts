@@ -39,7 +39,9 @@ export class SchemaRegistry {
   private readonly locations = new WeakMap<object, string>();
 
   constructor(schemas: readonly AnySchemaObject[]) {
-    this.ajv = new Ajv2020({ allErrors: true, strict: true, discriminator: true, useDefaults: true, verbose: true });
+    // Without ajv's optimising pass, compiling the connection schema takes about half the CPU (some 150 ms less on
+    // every start of a command or worker); validating a config once per run is no slower for it.
+    this.ajv = new Ajv2020({ allErrors: true, strict: true, discriminator: true, useDefaults: true, verbose: true, code: { optimize: false } });
     addFormats.default(this.ajv);
     this.ajv.addKeyword({ keyword: HINT_KEYWORD, schemaType: 'string' });
     for (const schema of schemas) this.add(schema);
