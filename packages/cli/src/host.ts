@@ -1,12 +1,9 @@
-import { mailchimpConnector } from '@cdp/connector-mailchimp';
 import { createRunService, requireSecrets, type ConnectionSource, type RunService } from '@cdp/runtime';
-import { InvalidConfigError, validateConnection, type Catalog, type Connection, type Connector, type ConnectorSession } from '@cdp/sdk';
+import type { Catalog, Connection } from '@cdp/sdk';
 import { uniqueIdentifiers, type LoadedCatalog } from './catalog-file.js';
+import { CONNECTORS, withSession } from './connectors.js';
 import type { CliContext } from './context.js';
 import { openStores, type HostStores } from './stores.js';
-
-/** The connectors this command line can run. */
-export const CONNECTORS: Connector[] = [mailchimpConnector as Connector];
 
 /** Set to 1, webhooks may call loopback, link-local and private addresses (a receiver on this machine or network). */
 const WEBHOOK_ALLOW_PRIVATE_VARIABLE = 'CDP_WEBHOOK_ALLOW_PRIVATE';
@@ -56,13 +53,6 @@ export async function withHost<T>(ctx: CliContext, options: HostOptions, use: (h
   }
 }
 
-/** Validates a connection file against the schemas, the connectors and the catalog; refusal lists every problem. */
-export async function validateConnectionFile(file: { raw: unknown }, catalog: Catalog): Promise<Connection> {
-  const result = await validateConnection(file.raw, { catalog, connectors: CONNECTORS });
-  if (!result.ok) throw new InvalidConfigError(result.problems);
-  return result.connection;
-}
-
 /**
  * Reads every secret the connection needs, then opens a session and pings, so a missing or refused secret, wrong
  * credentials or an unreachable API stop a command before it starts.
@@ -70,16 +60,4 @@ export async function validateConnectionFile(file: { raw: unknown }, catalog: Ca
 export async function checkCredentials(ctx: CliContext, connection: Connection): Promise<void> {
   requireSecrets(connection, ctx.secrets);
   await withSession(ctx, connection.connector, connection.auth, async () => undefined);
-}
-
-/** Opens a session of a registered connector with these credentials, checks them, runs `use`, and closes the session whatever happens. */
-export async function withSession<T>(ctx: CliContext, connectorId: string, auth: unknown, use: (session: ConnectorSession) => Promise<T>): Promise<T> {
-  const connector = CONNECTORS.find((candidate) => candidate.id === connectorId)!;
-  const session = await connector.connect(auth, { secret: (ref) => ctx.secrets.secret(ref), logger: ctx.logger });
-  try {
-    await session.check();
-    return await use(session);
-  } finally {
-    await session.close();
-  }
 }

@@ -1,5 +1,5 @@
 import { redact } from '@cdp/sdk';
-import { openMongoStores, type MongoStores } from '@cdp/store-mongodb';
+import type { MongoStores } from '@cdp/store-mongodb';
 import { envValue } from './env.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
@@ -20,8 +20,9 @@ export function requireMongoUri(env: NodeJS.ProcessEnv): string {
   return uri;
 }
 
-/** Opens the MongoDB stores, failing within seconds with a clear message when the server is not there. */
+/** Opens the MongoDB stores (loading the driver), failing within seconds with a clear message when the server is not there. */
 export async function connectStores(uri: string, uniqueIdentifiers: string[]): Promise<MongoStores> {
+  const { openMongoStores } = await import('@cdp/store-mongodb');
   try {
     return await openMongoStores(withSelectionTimeout(uri), { database: databaseName(uri), uniqueIdentifiers });
   } catch (error) {

@@ -1,4 +1,3 @@
-import { createTransport } from 'nodemailer';
 import { redact, retry, type Connection, type EmailTarget, type Logger, type Notifier, type RunReport } from '@cdp/sdk';
 import { beforeDeadline, checkedAddress } from './addresses.js';
 import type { SecretResolver } from './secrets.js';
@@ -89,6 +88,8 @@ export class EmailNotifier implements Notifier, DigestSender {
     const deadline = Date.now() + this.options.totalTimeoutMs;
     const address = await beforeDeadline(checkedAddress(smtp.host, this.options.allowPrivateAddresses, 'email notifications'), deadline, 'its host name was not resolved in time');
     const security = smtp.security ?? 'starttls';
+    // Loaded here, not with the module: most runs send no email, and every command that runs connections loads this one.
+    const { createTransport } = await import('nodemailer');
     const send = async (): Promise<void> => {
       const timeoutMs = Math.max(1, Math.min(this.options.timeoutMs, deadline - Date.now()));
       const transport = createTransport({

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { ColumnKind, ColumnType, ResultColumn, SqlDatabase, SqlDialect, SqlReader } from './dialect.js';
 
 const INTEGERS = new Set(['int2', 'int4', 'int8']);
@@ -78,21 +78,19 @@ export class SqlError extends Error {
 }
 
 class PostgresDatabase implements SqlDatabase {
-  private readonly pool: pg.Pool;
+  /** Opened at the first read: the driver is loaded only by runs that read a SQL source. */
+  private pool?: Promise<pg.Pool>;
   private readonly types = new TypeNames();
   private readonly scrub: (text: string) => string;
 
-  constructor(url: string) {
+  constructor(private readonly url: string) {
     this.scrub = scrubber(url);
-    this.pool = new pg.Pool({ connectionString: url, max: 4, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 15_000, application_name: 'cdp-connect source' });
-    // An idle connection the server closes must not end the process; the next read reconnects.
-    this.pool.on('error', () => undefined);
   }
 
   async read<T>(timeoutMs: number, work: (reader: SqlReader) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
-      client = await this.pool.connect();
+      client = await this.connect();
     } catch (error) {
       throw new SqlError(error, this.scrub);
     }
@@ -120,8 +118,21 @@ class PostgresDatabase implements SqlDatabase {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await (await this.pool)?.end();
   }
+
+  private async connect(): Promise<pg.PoolClient> {
+    this.pool ??= openPool(this.url);
+    return (await this.pool).connect();
+  }
+}
+
+async function openPool(url: string): Promise<pg.Pool> {
+  const { default: driver } = await import('pg');
+  const pool = new driver.Pool({ connectionString: url, max: 4, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 15_000, application_name: 'cdp-connect source' });
+  // An idle connection the server closes must not end the process; the next read reconnects.
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 /** PostgreSQL (9.6 and later), over the `pg` driver. */

@@ -4,7 +4,7 @@ import type { Handler } from '../command-kit.js';
 import { readConnectionFile } from '../connection-files.js';
 import { envValue } from '../env.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { validateConnectionFile, withSession } from '../host.js';
+import { validateConnectionFile, withSession } from '../connectors.js';
 import { formatCount, renderTable } from '../table.js';
 
 interface AudiencesFlags {

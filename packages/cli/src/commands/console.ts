@@ -5,7 +5,8 @@ import type { Handler } from '../command-kit.js';
 import type { CliContext } from '../context.js';
 import { FileConnectionSource, readConnectionPaths } from '../connection-files.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { CONNECTORS, withHost } from '../host.js';
+import { withHost } from '../host.js';
+import { CONNECTORS } from '../connectors.js';
 import { interrupted } from '../signals.js';
 
 interface ConsoleFlags {

@@ -5,7 +5,8 @@ import type { Handler } from '../command-kit.js';
 import { connectionSource, findConnection, readConnectionPaths } from '../connection-files.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { CONNECTORS, validateConnectionFile, withHost } from '../host.js';
+import { withHost } from '../host.js';
+import { CONNECTORS, validateConnectionFile } from '../connectors.js';
 import { renderTable } from '../table.js';
 
 interface DiagnoseFlags {

@@ -5,7 +5,7 @@ import { readCatalogFile } from '../catalog-file.js';
 import type { Handler } from '../command-kit.js';
 import { requireGoals } from '../connection-run.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { validateConnectionFile, withSession } from '../host.js';
+import { validateConnectionFile, withSession } from '../connectors.js';
 import { suggestForGoal, type GoalSuggestions, type MergeFieldInfo, type Pairing } from '../mapping-suggestions.js';
 import { parseJsonText, readTextFile } from '../read-json.js';
 

@@ -1,11 +1,12 @@
-import { SchedulerWorker, startHealthServer, type HealthServer } from '@cdp/scheduler';
+import { SchedulerWorker, startHealthServer, type HealthServer, type JobStore } from '@cdp/scheduler';
 import { nextRuns, type Connection } from '@cdp/sdk';
 import { readCatalogFile } from '../catalog-file.js';
 import type { Handler } from '../command-kit.js';
 import { FileConnectionSource, readConnectionPaths } from '../connection-files.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { CONNECTORS, validateConnectionFile, withHost, type Host } from '../host.js';
+import { withHost, type Host } from '../host.js';
+import { CONNECTORS, validateConnectionFile } from '../connectors.js';
 import { interrupted } from '../signals.js';
 
 interface ScheduleFlags {
@@ -22,8 +23,9 @@ export const schedule: Handler<ScheduleFlags, [string[]]> = async ({ ctx, global
   for (const file of await readConnectionPaths(paths)) connections.push(await validateConnectionFile(file, catalog.catalog));
   return withHost(ctx, { catalog, connections: new FileConnectionSource(paths) }, async (host) => {
     const { service, stores } = host;
+    const jobs = await stores.jobs();
     const worker = new SchedulerWorker({
-      jobs: stores.jobs,
+      jobs,
       connections: () => service.validConnections(),
       state: stores.state,
       run: (connectionId, trigger) => service.runNow(connectionId, { trigger }),
@@ -32,7 +34,7 @@ export const schedule: Handler<ScheduleFlags, [string[]]> = async ({ ctx, global
     // Listening before saying "started": a signal sent as soon as the line appears must stop cleanly.
     const stopRequested = interrupted();
     // The endpoints first: a port already in use stops the command before the worker takes any job.
-    const health = metricsPort === undefined ? undefined : await startHealth(ctx, host, worker, metricsPort, options.metricsHost);
+    const health = metricsPort === undefined ? undefined : await startHealth(ctx, host, jobs, worker, metricsPort, options.metricsHost);
     let stopDigests: (() => void) | undefined;
     try {
       await worker.start();
@@ -57,13 +59,13 @@ export const schedule: Handler<ScheduleFlags, [string[]]> = async ({ ctx, global
 };
 
 /** `--metrics-port`: the worker's liveness, readiness (database, and each connection's Mailchimp account) and metrics. */
-function startHealth(ctx: CliContext, { service, stores }: Host, worker: SchedulerWorker, port: number, host: string): Promise<HealthServer> {
+function startHealth(ctx: CliContext, { service }: Host, jobs: JobStore, worker: SchedulerWorker, port: number, host: string): Promise<HealthServer> {
   return startHealthServer({
     host,
     port,
     worker,
     runs: service,
-    jobs: stores.jobs,
+    jobs,
     connectors: CONNECTORS,
     connections: () => service.validConnections(),
     context: { secret: (ref) => ctx.secrets.secret(ref), logger: ctx.logger },

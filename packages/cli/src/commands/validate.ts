@@ -3,7 +3,7 @@ import { readCatalogFile, type LoadedCatalog } from '../catalog-file.js';
 import type { Handler } from '../command-kit.js';
 import { CONNECTION_SUFFIX, expand } from '../connection-files.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { CONNECTORS } from '../host.js';
+import { CONNECTORS } from '../connectors.js';
 import type { Output } from '../output.js';
 import { readJsonFile } from '../read-json.js';
 
