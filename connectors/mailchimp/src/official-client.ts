@@ -46,8 +46,16 @@ export interface OfficialClient {
   reports: { getEmailActivityForCampaign(campaignId: string, opts?: Query): Promise<unknown> };
 }
 
-// The client is CommonJS; its ApiClient constructor builds a fresh instance with its own API objects.
-const ApiClient = createRequire(import.meta.url)('@mailchimp/mailchimp_marketing/src/ApiClient.js') as new () => OfficialClient;
+type ApiClientClass = new () => OfficialClient;
+let apiClient: ApiClientClass | undefined;
+
+/**
+ * The client is CommonJS; its ApiClient constructor builds a fresh instance with its own API objects. Required at the
+ * first session, not with the module: checking a config reads the connector's declaration and never talks to Mailchimp.
+ */
+function ApiClient(): ApiClientClass {
+  return (apiClient ??= createRequire(import.meta.url)('@mailchimp/mailchimp_marketing/src/ApiClient.js') as ApiClientClass);
+}
 
 /**
  * A client of its own for one session's credentials, base URL and timeout, sending over `connections`. The HTTP
@@ -56,7 +64,7 @@ const ApiClient = createRequire(import.meta.url)('@mailchimp/mailchimp_marketing
  * request before it is sent, so the session's agent is handed over there. No cookie is kept.
  */
 export function createOfficialClient(credentials: Credentials, timeoutMs: number, connections: Agent): OfficialClient {
-  const client = new ApiClient();
+  const client = new (ApiClient())();
   // No `server` in the config: the client would otherwise rewrite the first "server" in the base URL.
   client.setConfig(credentials.kind === 'apiKey' ? { apiKey: credentials.secret } : { accessToken: credentials.secret });
   client.basePath = credentials.baseUrl;

@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StaticConnectionSource, type ConnectionSource } from '@cdp/runtime';
+import type { ConnectionSource } from '@cdp/runtime';
+import type { Connection } from '@cdp/sdk';
 import { CliError, ExitCode } from './exit-codes.js';
 import { readJsonFile } from './read-json.js';
 
@@ -44,8 +45,13 @@ export function findConnection(files: ConnectionFile[], id: string): ConnectionF
   throw new CliError(`Unknown connection "${id}" (known: ${known}); use --connections to say where the connection files are`, ExitCode.badInput);
 }
 
-export function connectionSource(files: ConnectionFile[]): StaticConnectionSource {
-  return new StaticConnectionSource(files.map((file) => file.raw));
+/** Refuses goal ids (`--goal`) the connection does not have, naming the ones it has. */
+export function requireGoals(connection: Connection, ids: readonly string[] = []): void {
+  const unknownGoals = ids.filter((id) => !connection.goals.some((goal) => goal.id === id));
+  if (unknownGoals.length > 0) {
+    const known = connection.goals.map((goal) => goal.id).join(', ');
+    throw new CliError(`Connection ${connection.id} has no goal ${unknownGoals.join(', ')} (its goals: ${known})`, ExitCode.badInput);
+  }
 }
 
 /** Connections read from their files at every request, so edits take effect without a restart (the scheduler). */

@@ -1,10 +1,10 @@
-import type { Connection, RunReport } from '@cdp/sdk';
+import type { RunReport } from '@cdp/sdk';
 import { readCatalogFile } from './catalog-file.js';
 import type { Handler, Invocation } from './command-kit.js';
-import { connectionSource, readConnectionFile } from './connection-files.js';
-import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
-import { checkCredentials, withHost } from './host.js';
+import { readConnectionFile, requireGoals } from './connection-files.js';
 import { validateConnectionFile } from './connectors.js';
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { checkCredentials, connectionSource, withHost } from './host.js';
 import type { Output } from './output.js';
 import { ProgressDisplay } from './progress.js';
 import { renderRunReport } from './report-table.js';
@@ -23,15 +23,6 @@ export const runConnection: Handler<RunFlags, [string]> = (invocation, path) => 
 
 /** `cdp test <connection.json>`: the dry run; counts what a run would do and writes nothing. */
 export const testConnectionFile: Handler<Omit<RunFlags, 'force'>, [string]> = (invocation, path) => runConnectionFile(invocation, path, true);
-
-/** Refuses goal ids (`--goal`) the connection does not have, naming the ones it has. */
-export function requireGoals(connection: Connection, ids: readonly string[] = []): void {
-  const unknownGoals = ids.filter((id) => !connection.goals.some((goal) => goal.id === id));
-  if (unknownGoals.length > 0) {
-    const known = connection.goals.map((goal) => goal.id).join(', ');
-    throw new CliError(`Connection ${connection.id} has no goal ${unknownGoals.join(', ')} (its goals: ${known})`, ExitCode.badInput);
-  }
-}
 
 /**
  * Runs (or dry-runs) a connection file: the config is checked before anything is opened, then MongoDB and the

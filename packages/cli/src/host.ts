@@ -1,6 +1,7 @@
-import { createRunService, requireSecrets, type ConnectionSource, type RunService } from '@cdp/runtime';
+import { createRunService, requireSecrets, StaticConnectionSource, type ConnectionSource, type RunService } from '@cdp/runtime';
 import type { Catalog, Connection } from '@cdp/sdk';
 import { uniqueIdentifiers, type LoadedCatalog } from './catalog-file.js';
+import type { ConnectionFile } from './connection-files.js';
 import { CONNECTORS, withSession } from './connectors.js';
 import type { CliContext } from './context.js';
 import { openStores, type HostStores } from './stores.js';
@@ -41,6 +42,11 @@ export async function openHost(ctx: CliContext, options: HostOptions): Promise<H
     email: { allowPrivateAddresses: ctx.env[EMAIL_ALLOW_PRIVATE_VARIABLE] === '1' },
   });
   return { service, stores, catalog, close: () => stores.close() };
+}
+
+/** The run service's view of connection files read once (a command's own; the scheduler re-reads its files). */
+export function connectionSource(files: ConnectionFile[]): StaticConnectionSource {
+  return new StaticConnectionSource(files.map((file) => file.raw));
 }
 
 /** Runs `use` with an open host and closes it afterwards, whatever happens. */

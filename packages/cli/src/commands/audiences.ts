@@ -2,9 +2,9 @@ import type { AudienceInfo } from '@cdp/sdk';
 import { readCatalogFile } from '../catalog-file.js';
 import type { Handler } from '../command-kit.js';
 import { readConnectionFile } from '../connection-files.js';
+import { validateConnectionFile, withSession } from '../connectors.js';
 import { envValue } from '../env.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { validateConnectionFile, withSession } from '../connectors.js';
 import { formatCount, renderTable } from '../table.js';
 
 interface AudiencesFlags {

@@ -2,11 +2,11 @@ import { envFileSecretStore, MIN_PASSWORD_LENGTH, startConsole, type MailchimpOA
 import { environmentSecrets } from '@cdp/runtime';
 import { readCatalogFile } from '../catalog-file.js';
 import type { Handler } from '../command-kit.js';
-import type { CliContext } from '../context.js';
 import { FileConnectionSource, readConnectionPaths } from '../connection-files.js';
+import { CONNECTORS } from '../connectors.js';
+import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { withHost } from '../host.js';
-import { CONNECTORS } from '../connectors.js';
 import { interrupted } from '../signals.js';
 
 interface ConsoleFlags {

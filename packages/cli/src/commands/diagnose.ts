@@ -2,11 +2,11 @@ import { diagnose, resync, type Diagnosis, type DiagnosisSources, type ResyncOut
 import { isValidEmail, normalizeEmail } from '@cdp/sdk';
 import { readCatalogFile } from '../catalog-file.js';
 import type { Handler } from '../command-kit.js';
-import { connectionSource, findConnection, readConnectionPaths } from '../connection-files.js';
+import { findConnection, readConnectionPaths } from '../connection-files.js';
+import { CONNECTORS, validateConnectionFile } from '../connectors.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { withHost } from '../host.js';
-import { CONNECTORS, validateConnectionFile } from '../connectors.js';
+import { connectionSource, withHost } from '../host.js';
 import { renderTable } from '../table.js';
 
 interface DiagnoseFlags {

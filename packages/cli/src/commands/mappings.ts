@@ -3,9 +3,9 @@ import type { AudienceInfo, Catalog, Connection, PropertyDefinition } from '@cdp
 import { applyEdits, findNodeAtLocation, modify, parseTree, type FormattingOptions, type JSONPath } from 'jsonc-parser';
 import { readCatalogFile } from '../catalog-file.js';
 import type { Handler } from '../command-kit.js';
-import { requireGoals } from '../connection-run.js';
-import { CliError, ExitCode } from '../exit-codes.js';
+import { requireGoals } from '../connection-files.js';
 import { validateConnectionFile, withSession } from '../connectors.js';
+import { CliError, ExitCode } from '../exit-codes.js';
 import { suggestForGoal, type GoalSuggestions, type MergeFieldInfo, type Pairing } from '../mapping-suggestions.js';
 import { parseJsonText, readTextFile } from '../read-json.js';
 

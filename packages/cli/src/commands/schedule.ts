@@ -3,10 +3,10 @@ import { nextRuns, type Connection } from '@cdp/sdk';
 import { readCatalogFile } from '../catalog-file.js';
 import type { Handler } from '../command-kit.js';
 import { FileConnectionSource, readConnectionPaths } from '../connection-files.js';
+import { CONNECTORS, validateConnectionFile } from '../connectors.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { withHost, type Host } from '../host.js';
-import { CONNECTORS, validateConnectionFile } from '../connectors.js';
 import { interrupted } from '../signals.js';
 
 interface ScheduleFlags {

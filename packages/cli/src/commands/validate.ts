@@ -2,8 +2,8 @@ import { validateConnection, type ConfigProblem } from '@cdp/sdk';
 import { readCatalogFile, type LoadedCatalog } from '../catalog-file.js';
 import type { Handler } from '../command-kit.js';
 import { CONNECTION_SUFFIX, expand } from '../connection-files.js';
-import { CliError, ExitCode } from '../exit-codes.js';
 import { CONNECTORS } from '../connectors.js';
+import { CliError, ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { readJsonFile } from '../read-json.js';
 
