@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { loadavg } from 'node:os';
+import { measureStartup, STARTUP_COMMANDS } from './cli-startup.js';
 import { machineInfo, renderReport } from './markdown.js';
 import { parseOptions, USAGE } from './options.js';
 import { runScenarioProcess } from './scenario-process.js';
@@ -54,8 +55,11 @@ async function main(): Promise<void> {
     large = await runScenarioProcess<ExportResult>('export', { profiles: options.largeProfiles, latencyMs: options.latencyMs, naiveSample: 0, changedShare: 0 } satisfies ExportParams);
   }
 
+  step('start-up of the command line');
+  const startup = STARTUP_COMMANDS.map(measureStartup);
+
   const report = renderReport(
-    { options, exportRun, realistic, engine, importRun, large, postgres, postgresImport },
+    { options, exportRun, realistic, engine, importRun, large, postgres, postgresImport, startup },
     { ...machine, loadAfter: loadavg(), durationS: (performance.now() - started) / 1000 },
   );
   await mkdir(dirname(options.out), { recursive: true });

@@ -143,6 +143,17 @@ run, on the same server, the same ${fmt(results.postgresImport.rawWritten)} rows
 table with the same indexes, and the run's patches, batch by batch, took ${fmt(results.postgresImport.storeWriteMs / 1000, 2)} s through the store into an empty table of
 its own (${fmt(results.postgresImport.storeWritten)} profiles): the comparison the target weighs, both sides alone on the server.
 ` : ''}
+## Start-up of the command line
+
+${table(
+  ['command', 'CPU s', 'wall s'],
+  results.startup.map((run) => [`\`${run.command}\``, fmt(run.cpuSeconds, 2), fmt(run.wallSeconds, 2)]),
+)}
+
+Each command in a fresh \`node\` process, the median of five: what every invocation pays before its work. A command
+loads only the modules it uses (the stores' drivers, the scheduler and the Mailchimp client are not loaded to check a
+config); \`validate\` loads the SDK and the connector, compiles the connection schema and checks the example connection.
+
 ## Memory
 
 ${table(

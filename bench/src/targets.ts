@@ -5,6 +5,7 @@ import type { EngineResult } from './scenarios/engine.js';
 import type { ExportResult, RunFigures } from './scenarios/export.js';
 import type { ImportResult } from './scenarios/import.js';
 import type { BenchOptions } from './options.js';
+import type { StartupResult } from './cli-startup.js';
 import { writeRates } from './write-comparison.js';
 
 /** Mailchimp's batch-subscribe limit and simultaneous requests per key: the physical bound of an export. */
@@ -23,6 +24,8 @@ export interface Results {
   /** The export with both stores on PostgreSQL, at --profiles and, with --million, at that size too. */
   postgres: PostgresExportResult[];
   postgresImport?: PostgresImportResult;
+  /** Commands of the built command line, each in a fresh process. */
+  startup: StartupResult[];
 }
 
 export interface TargetCheck {
