@@ -21,6 +21,8 @@ const shared: Config = {
     ...Object.fromEntries(
       Object.entries(workspaces).map(([name, dir]) => [`^${name}$`, `<rootDir>/${dir}/src/index.ts`]),
     ),
+    // A package's subpath exports, which load less than its index.
+    '^@cdp/runtime/secrets$': '<rootDir>/packages/runtime/src/secrets.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },

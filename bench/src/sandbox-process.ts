@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { FaultConfig, SandboxCounters, SandboxSeed } from '@cdp/mailchimp-sandbox';
+import { processCpuSeconds } from './cpu-time.js';
 
 /** The Mailchimp sandbox in a process of its own (its built bin), so its CPU never mixes with ours. */
 export interface SandboxProcess {
@@ -63,13 +63,4 @@ function sandboxHandle(child: ChildProcess, url: string): SandboxProcess {
         child.kill('SIGTERM');
       }),
   };
-}
-
-/** utime + stime of another process, from /proc (Linux), in seconds. */
-export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticksPerSecond = 100;
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }

@@ -53,7 +53,7 @@ let apiClient: ApiClientClass | undefined;
  * The client is CommonJS; its ApiClient constructor builds a fresh instance with its own API objects. Required at the
  * first session, not with the module: checking a config reads the connector's declaration and never talks to Mailchimp.
  */
-function ApiClient(): ApiClientClass {
+function apiClientClass(): ApiClientClass {
   return (apiClient ??= createRequire(import.meta.url)('@mailchimp/mailchimp_marketing/src/ApiClient.js') as ApiClientClass);
 }
 
@@ -64,7 +64,8 @@ function ApiClient(): ApiClientClass {
  * request before it is sent, so the session's agent is handed over there. No cookie is kept.
  */
 export function createOfficialClient(credentials: Credentials, timeoutMs: number, connections: Agent): OfficialClient {
-  const client = new (ApiClient())();
+  const ApiClient = apiClientClass();
+  const client = new ApiClient();
   // No `server` in the config: the client would otherwise rewrite the first "server" in the base URL.
   client.setConfig(credentials.kind === 'apiKey' ? { apiKey: credentials.secret } : { accessToken: credentials.secret });
   client.basePath = credentials.baseUrl;

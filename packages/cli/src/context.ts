@@ -1,4 +1,5 @@
-import { environmentSecrets, type SecretResolver } from '@cdp/runtime';
+// The secrets alone, not the run service: every command makes a context, most never run a connection.
+import { environmentSecrets, type SecretResolver } from '@cdp/runtime/secrets';
 import { createLogger, redact, type Logger, type LogLevel } from '@cdp/sdk';
 import { envValue } from './env.js';
 import { Output } from './output.js';

@@ -85,11 +85,12 @@ export class EmailNotifier implements Notifier, DigestSender {
   /** Resolves once the server accepted the message for every recipient; rejects with the reason it did not. */
   private async deliver(target: EmailTarget, password: string | undefined, message: EmailMessage): Promise<void> {
     const { smtp } = target;
+    // Loaded here, not with the module (before the deadline starts): most runs send no email, and every command that
+    // runs connections loads this module.
+    const { createTransport } = await import('nodemailer');
     const deadline = Date.now() + this.options.totalTimeoutMs;
     const address = await beforeDeadline(checkedAddress(smtp.host, this.options.allowPrivateAddresses, 'email notifications'), deadline, 'its host name was not resolved in time');
     const security = smtp.security ?? 'starttls';
-    // Loaded here, not with the module: most runs send no email, and every command that runs connections loads this one.
-    const { createTransport } = await import('nodemailer');
     const send = async (): Promise<void> => {
       const timeoutMs = Math.max(1, Math.min(this.options.timeoutMs, deadline - Date.now()));
       const transport = createTransport({
