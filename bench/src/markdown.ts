@@ -66,7 +66,7 @@ lengthens wall times (efficiency, naive ratio) but not CPU-time figures (profile
 | Realistic latency | ${realistic ? `the full export again at ${fmt(o.realisticLatencyMs)} ms per request: Mailchimp publishes no latency for batch subscribe (only a 120 s timeout); a call that validates and writes 500 members takes a second or more, so this is the low end, where the bound is hardest to approach` : 'skipped (`--realistic-latency 0`)'} |
 | Naive sync sample | ${fmt(o.naiveSample)} profiles, sequential \`setListMember\`, same latency |
 | Delta | ${fmt(o.changedShare * 100, 1)}% of profiles changed, then a re-run with nothing changed |
-| Engine | ${fmt(o.engineProfiles)} profiles, latency 0 |
+| Engine | ${fmt(o.engineProfiles)} profiles, latency 0, in a fresh process; then as many again in the same process |
 | Import | ${fmt(o.importMembers)} members, 4 mappings, creating profiles; ${importRun.server === 'embedded' ? 'the in-memory MongoDB-compatible server' : 'the server at MONGODB_URI'} (${importRun.serverVersion}) |
 | Peak RSS | ${fmt(o.profiles)} profiles${large ? ` and ${fmt(o.largeProfiles)} profiles` : ' (the 1,000,000 run is behind `--million`)'} |
 

@@ -17,6 +17,8 @@ export interface EngineParams {
 export interface EngineResult {
   wallMs: number;
   cpuSeconds: number;
+  /** CPU of a second export of the same size in the same process, as a scheduler worker's later runs. */
+  laterCpuSeconds: number;
   sandboxCpuSeconds: number;
   apiCalls: number;
   created: number;
@@ -36,16 +38,18 @@ const CLIENT_PATHS = ['/node_modules/@mailchimp/mailchimp_marketing/', '/node_mo
 async function engineScenario(params: EngineParams): Promise<EngineResult> {
   const sandbox = await startSandboxProcess(0);
   try {
-    const audiences = ['benchengine', 'benchprofiled'];
+    const audiences = ['benchengine', 'benchlater', 'benchprofiled'];
     await sandbox.seed({ apiKeys: [BENCH_API_KEY], lists: audiences.map((id) => ({ id, name: id, merge_fields: MERGE_FIELDS })) });
     const profiles = await loadedProfileStore(params.profiles, new Date('2026-01-01T00:00:00Z'));
     const connections = audiences.map((audience) => exportConnection(audience, sandbox.baseUrl, audience));
     const service = benchRunService(profiles, new InMemoryStateStore(), connections);
 
     const cost = await measuredRun(service, sandbox, 'benchengine');
+    const later = await measuredRun(service, sandbox, 'benchlater');
     const result: EngineResult = {
       wallMs: cost.wallMs,
       cpuSeconds: cost.cpuSeconds,
+      laterCpuSeconds: later.cpuSeconds,
       sandboxCpuSeconds: cost.sandboxCpuSeconds,
       apiCalls: cost.apiCalls,
       created: cost.report.goals[0].audiences[0].created,
