@@ -269,6 +269,15 @@ describe('payloadHash', () => {
     expect(payloadHash(stored)).toBe('2e2b1d4302bc575443b43b5d521f36ac82578e57');
   });
 
+  it('is the SHA-1 of a canonical text, whatever the values hold and however long they are', () => {
+    const odd = 'x\u0000"\\\u007fé\u2028\ud83d\ude00\ud800';
+    const long = 'ü'.repeat(5_000);
+    const unusual: MemberPayload = { memberId: 'id', email: odd, mergeFields: { B: long, A: odd }, tags: [odd, 'a'] };
+    const q = (text: string): string => JSON.stringify(text);
+    const text = `${q('id')}${q(odd)},${q('A')}:${q(odd)},${q('B')}:${q(long)}|,${q('a')},${q(odd)}`;
+    expect(payloadHash(unusual)).toBe(createHash('sha1').update(text, 'utf8').digest('hex'));
+  });
+
   it('does not depend on key order or tag order', () => {
     const reordered: MemberPayload = {
       tags: ['newsletter', 'vip'],

@@ -167,19 +167,84 @@ function segmentTags(profile: Profile, tags: ExportGoal['segmentTags']): { names
  */
 export function payloadHash(payload: MemberPayload): string {
   // The payload's shape is fixed, so a canonical form is just its parts in a fixed order: merge fields sorted
-  // by tag and tags sorted, each part JSON-quoted so no value can imitate a separator.
-  let canonical = quoted(payload.memberId) + quoted(payload.email);
-  for (const tag of sortedInPlace(Object.keys(payload.mergeFields))) canonical += `,${quoted(tag)}:${quoted(payload.mergeFields[tag])}`;
-  canonical += '|';
-  for (const tag of sortedInPlace(payload.tags.slice())) canonical += `,${quoted(tag)}`;
-  return hash('sha1', canonical + audienceFieldHashText(payload), 'hex');
+  // by tag and tags sorted, each part JSON-quoted so no value can imitate a separator. It is hashed as the UTF-8
+  // of that text, written straight into a reused buffer: built as a string, its pieces were a quarter of all the
+  // memory an export allocates.
+  const text = new CanonicalText();
+  text.quoted(payload.memberId);
+  text.quoted(payload.email);
+  for (const tag of sortedInPlace(Object.keys(payload.mergeFields))) {
+    text.byte(COMMA);
+    text.quoted(tag);
+    text.byte(COLON);
+    text.quoted(payload.mergeFields[tag]);
+  }
+  text.byte(BAR);
+  for (const tag of sortedInPlace(payload.tags.slice())) {
+    text.byte(COMMA);
+    text.quoted(tag);
+  }
+  text.utf8(audienceFieldHashText(payload));
+  return hash('sha1', text.bytes(), 'hex');
+}
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const BAR = 0x7c;
+
+/** One buffer for every fingerprint: a call writes its text from the start and hashes it before the next call. */
+let scratch = Buffer.allocUnsafe(4096);
+
+/** The canonical text of one fingerprint, as UTF-8 bytes in the shared buffer. */
+class CanonicalText {
+  private length = 0;
+
+  byte(value: number): void {
+    this.reserve(1);
+    scratch[this.length++] = value;
+  }
+
+  /** JSON.stringify(text): printable ASCII, the usual case, is copied unit by unit; anything else is encoded. */
+  quoted(text: string): void {
+    this.reserve(text.length + 2);
+    const start = this.length;
+    scratch[this.length++] = QUOTE;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code < 0x20 || code > 0x7e || code === QUOTE || code === 0x5c) {
+        this.length = start;
+        this.utf8(quoted(text));
+        return;
+      }
+      scratch[this.length++] = code;
+    }
+    scratch[this.length++] = QUOTE;
+  }
+
+  utf8(text: string): void {
+    // A UTF-16 unit takes at most 3 bytes of UTF-8.
+    this.reserve(text.length * 3);
+    this.length += scratch.write(text, this.length, 'utf8');
+  }
+
+  bytes(): Buffer {
+    return scratch.subarray(0, this.length);
+  }
+
+  private reserve(bytes: number): void {
+    if (this.length + bytes <= scratch.length) return;
+    const larger = Buffer.allocUnsafe(Math.max(scratch.length * 2, this.length + bytes));
+    scratch.copy(larger, 0, 0, this.length);
+    scratch = larger;
+  }
 }
 
 /** Control characters, '"', '\\' and surrogates (JSON.stringify escapes lone ones): text holding any takes the full path. */
 // eslint-disable-next-line no-control-regex -- the control characters are what it looks for
 const NEEDS_ESCAPE = /[\x00-\x1f"\\\ud800-\udfff]/;
 
-/** JSON.stringify of a string, without its cost when nothing needs escaping (the usual case). */
+/** JSON.stringify of a string, without its cost when nothing needs escaping. */
 function quoted(text: string): string {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
