@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/generated-types.ts', 'coverage/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/generated-types.ts', '**/generated-validator.ts', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

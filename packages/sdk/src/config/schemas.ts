@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { validateConnection as precompiledConnection } from './generated-validator.js';
 
 /**
  * The package's copy of the repository's schemas/ (made by the build), so an installed package finds it: this
@@ -13,6 +14,9 @@ export const CONNECTION_SCHEMA_ID = 'https://cdp-connect.dev/schemas/connection.
 
 /** Schema annotation with the expected form in plain words, used in error messages. */
 export const HINT_KEYWORD = 'x-hint';
+
+/** A validator generated from a schema ahead of time: whether a value is valid, applying the schema's defaults. */
+export type PrecompiledValidator = (value: unknown) => boolean;
 
 export interface SchemaValidation {
   /** A copy of the input with schema defaults applied; the input itself is never changed. */
@@ -38,7 +42,14 @@ export class SchemaRegistry {
   /** Where each (sub)schema object sits, as an absolute `$id#pointer`, to re-check the branches of a `oneOf`. */
   private readonly locations = new WeakMap<object, string>();
 
-  constructor(schemas: readonly AnySchemaObject[]) {
+  /**
+   * `precompiled`: validators generated from some of these schemas (by `$id`), which answer a valid value without
+   * compiling the schemas; a value they refuse is validated again here, for every problem.
+   */
+  constructor(
+    schemas: readonly AnySchemaObject[],
+    private readonly precompiled: Readonly<Record<string, PrecompiledValidator>> = {},
+  ) {
     // Without ajv's optimising pass, compiling the connection schema (once per process, at its first validation) takes
     // about half the CPU, some 170 ms less; validating a config is no slower for it.
     this.ajv = new Ajv2020({ allErrors: true, strict: true, discriminator: true, useDefaults: true, verbose: true, code: { optimize: false } });
@@ -70,6 +81,11 @@ export class SchemaRegistry {
 
   /** Validates a copy of `value`, so defaults land on the copy. */
   validate(ref: string, value: unknown): SchemaValidation {
+    const precompiled = this.precompiled[ref];
+    if (precompiled) {
+      const checked = structuredClone(value);
+      if (precompiled(checked)) return { value: checked, errors: [] };
+    }
     const copy = structuredClone(value);
     const validate = this.validator(ref);
     const valid = validate(copy);
@@ -92,8 +108,12 @@ export class SchemaRegistry {
 
 let shared: SchemaRegistry | undefined;
 
-/** The process-wide registry of the core schemas, loaded on first use. */
+/**
+ * The process-wide registry of the core schemas, loaded on first use. A valid connection is answered by the validator
+ * generated from them (scripts/generate-config-validator.mjs): compiling the schemas takes some 150 ms of CPU, paid
+ * only when a config is refused.
+ */
 export function schemaRegistry(): SchemaRegistry {
-  shared ??= new SchemaRegistry(readSchemas());
+  shared ??= new SchemaRegistry(readSchemas(), { [CONNECTION_SCHEMA_ID]: precompiledConnection });
   return shared;
 }
