@@ -17,28 +17,11 @@ const standaloneCode = sdkRequire('ajv/dist/standalone').default;
 const { _ } = sdkRequire('ajv/dist/compile/codegen');
 const addFormats = sdkRequire('ajv-formats');
 
-/** Keywords that only describe: the generated code embeds each schema, and they would be most of its size. */
-const ANNOTATIONS = new Set(['title', 'description', 'examples', '$comment', 'x-hint']);
-/** Keywords whose value maps names to schemas; the names themselves (a property called `description`) stay. */
-const SCHEMA_MAPS = new Set(['properties', '$defs', 'patternProperties', 'dependentSchemas']);
-
-/** A schema without its annotations, however deeply nested. */
-function withoutAnnotations(node, isMap = false) {
-  if (Array.isArray(node)) return node.map((item) => withoutAnnotations(item));
-  if (node === null || typeof node !== 'object') return node;
-  const kept = {};
-  for (const [key, value] of Object.entries(node)) {
-    if (isMap) kept[key] = withoutAnnotations(value);
-    else if (key === 'enum' || key === 'const' || key === 'default') kept[key] = value;
-    else if (!ANNOTATIONS.has(key)) kept[key] = withoutAnnotations(value, SCHEMA_MAPS.has(key));
-  }
-  return kept;
-}
-
 /**
- * The same options as the SDK's registry (packages/sdk/src/config/schemas.ts) apart from the error detail: this
- * validator only says whether a config is valid (applying the defaults); a refused one is checked again by the
- * registry for every problem.
+ * The options of the SDK's registry (packages/sdk/src/config/schemas.ts) that decide validity and defaults; not its
+ * error detail (all errors, verbose) nor how the code is laid out: this validator only says whether a config is valid,
+ * applying the defaults, and a refused one is checked again by the registry for every problem. A test compares the two
+ * on the fixtures and on random changes of them.
  */
 function generate() {
   const ajv = new Ajv2020({
@@ -52,7 +35,7 @@ function generate() {
   ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
   const dir = `${root}schemas/`;
   for (const name of readdirSync(dir).filter((file) => file.endsWith('.schema.json')).sort()) {
-    ajv.addSchema(withoutAnnotations(JSON.parse(readFileSync(`${dir}${name}`, 'utf8'))));
+    ajv.addSchema(JSON.parse(readFileSync(`${dir}${name}`, 'utf8')));
   }
   const code = standaloneCode(ajv, { validateConnection: CONNECTION_SCHEMA_ID }).replace(/^"use strict";/, '');
   return [

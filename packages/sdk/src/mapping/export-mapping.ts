@@ -169,7 +169,8 @@ export function payloadHash(payload: MemberPayload): string {
   // The payload's shape is fixed, so a canonical form is just its parts in a fixed order: merge fields sorted
   // by tag and tags sorted, each part JSON-quoted so no value can imitate a separator. It is hashed as the UTF-8
   // of that text, written straight into a reused buffer: built as a string, its pieces were a quarter of all the
-  // memory an export allocates.
+  // memory an export allocates. Every other piece is computed before the buffer is taken.
+  const audienceFields = audienceFieldHashText(payload);
   const text = new CanonicalText();
   text.quoted(payload.memberId);
   text.quoted(payload.email);
@@ -184,8 +185,8 @@ export function payloadHash(payload: MemberPayload): string {
     text.byte(COMMA);
     text.quoted(tag);
   }
-  text.utf8(audienceFieldHashText(payload));
-  return hash('sha1', text.bytes(), 'hex');
+  text.utf8(audienceFields);
+  return text.sha1();
 }
 
 const QUOTE = 0x22;
@@ -194,7 +195,8 @@ const COLON = 0x3a;
 const BAR = 0x7c;
 
 /** One buffer for every fingerprint: a call writes its text from the start and hashes it before the next call. */
-let scratch = Buffer.allocUnsafe(4096);
+const SCRATCH_BYTES = 4096;
+let scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
 
 /** The canonical text of one fingerprint, as UTF-8 bytes in the shared buffer. */
 class CanonicalText {
@@ -228,8 +230,11 @@ class CanonicalText {
     this.length += scratch.write(text, this.length, 'utf8');
   }
 
-  bytes(): Buffer {
-    return scratch.subarray(0, this.length);
+  /** The digest of the text; a buffer grown for an unusually large payload is let go afterwards. */
+  sha1(): string {
+    const digest = hash('sha1', scratch.subarray(0, this.length), 'hex');
+    if (scratch.length > 16 * SCRATCH_BYTES) scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+    return digest;
   }
 
   private reserve(bytes: number): void {
