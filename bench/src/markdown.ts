@@ -152,7 +152,7 @@ ${table(
 
 Each command in a fresh \`node\` process, the median of five: what every invocation pays before its work. A command
 loads only the modules it uses (the stores' drivers, the scheduler and the Mailchimp client are not loaded to check a
-config); \`validate\` loads the SDK and the connector, compiles the connection schema and checks the example connection.
+config); \`validate\` loads the SDK and the connector and checks the example connection with the validator generated from the schemas.
 
 ## Memory
 

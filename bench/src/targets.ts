@@ -161,8 +161,8 @@ function engineNote(engine: EngineResult, perCore: number): string {
     "serialising requests and parsing Mailchimp's answers (trimmed to each member's email and status). Its stores are the in-process " +
     "reference stores, which copy every profile and record in and out and keep the run's records in the process's heap, where the " +
     'garbage collector copies them from the young generation to the old one; with database stores that work moves to the driver. ' +
-    'It is the first run of a fresh process, which also pays what a process does once (compiling the connection schema, loading the ' +
-    `official client, compiling the hot code): a second run of the same size in the same process, as a scheduler worker's later runs, ` +
+    'It is the first run of a fresh process, which also pays what a process does once (loading the official client, compiling the ' +
+    `connector's auth schema and the hot code): a second run of the same size in the same process, as a scheduler worker's later runs, ` +
     `took ${fmt((engine.laterCpuSeconds / engine.created) * 1e6, 1)} µs per profile.`;
   if (engine.clientShare === undefined || engine.gcShare === undefined) return `${whole} Run with the CPU profile to see where the time goes.`;
   return (

@@ -169,7 +169,8 @@ export function payloadHash(payload: MemberPayload): string {
   // The payload's shape is fixed, so a canonical form is just its parts in a fixed order: merge fields sorted
   // by tag and tags sorted, each part JSON-quoted so no value can imitate a separator. It is hashed as the UTF-8
   // of that text, written straight into a reused buffer: built as a string, its pieces were a quarter of all the
-  // memory an export allocates. Every other piece is computed before the buffer is taken.
+  // memory an export allocates. The audience fields' text is taken first: while the buffer is written, nothing called
+  // may hash another payload.
   const audienceFields = audienceFieldHashText(payload);
   const text = new CanonicalText();
   text.quoted(payload.memberId);
